@@ -1,5 +1,7 @@
 #include "core/types.h"
 
+#include <opencv2/imgproc.hpp>
+
 namespace petiscan {
 
 const char* to_string(PageKind kind) {
