@@ -7,8 +7,7 @@
 
 namespace petiscan {
 
-DebugWriter::DebugWriter(const std::filesystem::path& dir, const std::string& file_stem,
-                         int page) {
+DebugWriter::DebugWriter(const std::filesystem::path& dir, const std::string& file_stem, int page) {
   if (dir.empty()) return;
   folder_ = dir / (file_stem + "-p" + std::to_string(page));
   std::error_code ec;

@@ -1,9 +1,8 @@
 // --debug-dir support: numbered intermediate images per page and stage.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <string>
 
 namespace petiscan {

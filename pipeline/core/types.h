@@ -13,9 +13,8 @@
 // the original at full quality.
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <array>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,19 +43,19 @@ struct Quad {
 
 // A decoded page, ready for the geometry stages.
 struct PageImage {
-  cv::Mat gray;      // CV_8UC1, original orientation (EXIF already applied)
-  double dpi = 0;    // resolution, read from metadata or estimated
+  cv::Mat gray;    // CV_8UC1, original orientation (EXIF already applied)
+  double dpi = 0;  // resolution, read from metadata or estimated
   bool dpi_estimated = false;
 };
 
 // What the geometry stages found on one row of a sheet.
 struct RowGeometry {
-  Quad row;                 // the whole row
-  Quad signature_cell;      // left column
-  Quad code_cell;           // right column (postal code)
-  bool is_signed = false;   // the signature cell carries handwriting
+  Quad row;                      // the whole row
+  Quad signature_cell;           // left column
+  Quad code_cell;                // right column (postal code)
+  bool is_signed = false;        // the signature cell carries handwriting
   double signed_confidence = 0;  // P(is_signed is right), 0..1
-  double code_ink = 0;      // fraction of the code cell covered by ink, after removing rules
+  double code_ink = 0;           // fraction of the code cell covered by ink, after removing rules
 };
 
 // Result of analysing one page's geometry (orientation, skew, perspective,
@@ -65,14 +64,14 @@ struct SheetGeometry {
   PageKind kind = PageKind::Other;
   double kind_confidence = 0;
 
-  int rotation_deg = 0;     // clockwise turn (0, 90, 180, 270) that makes the page upright
+  int rotation_deg = 0;  // clockwise turn (0, 90, 180, 270) that makes the page upright
   double rotation_confidence = 0;
-  double skew_deg = 0;      // residual small-angle skew found after the turn, degrees
+  double skew_deg = 0;  // residual small-angle skew found after the turn, degrees
   double skew_confidence = 0;
 
   bool table_found = false;
   double table_confidence = 0;
-  std::string reason;       // why the table was not found / why to review; empty if fine
+  std::string reason;  // why the table was not found / why to review; empty if fine
 
   // Maps canonical upright table coordinates to original-page pixels.
   cv::Matx33d canonical_to_original = cv::Matx33d::eye();
@@ -84,7 +83,8 @@ struct PostalReading {
   std::optional<std::string> code;  // canonical "A1A 1A1"; nullopt when blank or unreadable
   bool blank = true;                // no handwriting in the cell
   double confidence = 0;            // P(this reading, including "blank", is right)
-  std::vector<std::pair<std::string, double>> alternatives;  // next best codes and their probabilities
+  std::vector<std::pair<std::string, double>>
+      alternatives;  // next best codes and their probabilities
 };
 
 // The pipeline's final decision on one row, as stored and exported.
@@ -96,7 +96,7 @@ struct RowResult {
   std::optional<std::string> postal_code;
   double confidence = 0;  // P(both signed and postal_code are right)
   RowStatus status = RowStatus::Review;
-  std::string reason;     // machine-readable reason for review, e.g. "low_code_confidence"
+  std::string reason;  // machine-readable reason for review, e.g. "low_code_confidence"
 };
 
 }  // namespace petiscan
