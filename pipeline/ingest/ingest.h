@@ -2,12 +2,12 @@
 // their pages (PNG, JPEG, TIFF, PDF) into 8-bit gray images with a resolution.
 #pragma once
 
-#include "core/types.h"
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "core/types.h"
 
 namespace petiscan {
 
