@@ -18,6 +18,7 @@ enum class ExitCode : int {
   Database = 3,       // the project database cannot be opened, written or migrated
   Model = 4,          // the recognizer model is missing or broken
   Output = 5,         // an output file or folder cannot be written
+  Internal = 70,      // a bug in petiscan (please report it); everything committed is kept
   Interrupted = 130,  // stopped by Ctrl-C; everything committed so far is kept
 };
 

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -164,7 +166,7 @@ std::string sha256_file(const fs::path& path) {
     in.read(buf.data(), buf.size());
     sha.update(buf.data(), static_cast<size_t>(in.gcount()));
   }
-  if (in.bad()) throw InputError("read error");
+  if (in.bad()) throw InputError(std::string("read error: ") + std::strerror(errno));
   return sha.hex();
 }
 
@@ -420,6 +422,7 @@ ProbedFile probe_file(const fs::path& path, const IngestSettings& settings) {
   if (!in) throw InputError("cannot open the file (permission denied?)");
   std::string head(1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (in.bad()) throw InputError(std::string("read error: ") + std::strerror(errno));
   head.resize(static_cast<size_t>(in.gcount()));
   ProbedFile probed;
   probed.format = sniff(head);

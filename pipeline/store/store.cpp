@@ -80,17 +80,31 @@ void Store::set_file_pages(std::int64_t file_id, int page_count, const std::stri
       .run();
 }
 
-void Store::finish_file(std::int64_t file_id) {
-  conn_.prepare("UPDATE files SET status = 'done', error = NULL WHERE id = ?")
-      .bind(1, file_id)
-      .run();
-}
-
 void Store::fail_file(std::int64_t file_id, const std::string& error) {
   conn_.prepare("UPDATE files SET status = 'failed', error = ? WHERE id = ?")
       .bind(1, error)
       .bind(2, file_id)
       .run();
+}
+
+std::optional<std::string> Store::close_file(std::int64_t file_id) {
+  auto st = conn_.prepare(
+      "SELECT page_no, reason FROM pages WHERE file_id = ? AND status = 'failed' "
+      "ORDER BY page_no");
+  st.bind(1, file_id);
+  std::optional<std::string> error;
+  int failed = 0;
+  while (st.step()) {
+    if (!error) error = "page " + std::to_string(st.integer(0)) + ": " + st.text(1);
+    ++failed;
+  }
+  if (failed > 1) *error += " (+" + std::to_string(failed - 1) + " more unreadable pages)";
+  conn_.prepare("UPDATE files SET status = ?, error = ? WHERE id = ?")
+      .bind(1, error ? "failed" : "done")
+      .bind(2, error)
+      .bind(3, file_id)
+      .run();
+  return error;
 }
 
 std::set<int> Store::recorded_pages(std::int64_t file_id) {

@@ -95,8 +95,10 @@ class Store {
   // Inserts a file in 'pending' state and returns its id.
   std::int64_t add_file(const FileRecord& file, std::int64_t batch_id);
   void set_file_pages(std::int64_t file_id, int page_count, const std::string& format);
-  void finish_file(std::int64_t file_id);
   void fail_file(std::int64_t file_id, const std::string& error);
+  // Once every page is recorded: 'done', or 'failed' with an error counting the
+  // unreadable pages. Returns that error (nullopt when done).
+  std::optional<std::string> close_file(std::int64_t file_id);
 
   // Page numbers of `file_id` already recorded (resume skips them).
   std::set<int> recorded_pages(std::int64_t file_id);

@@ -1,0 +1,36 @@
+// The row decision: from the geometry's signed estimate and the recognizer's
+// reading to what is recorded, and whether a person must look at it.
+#pragma once
+
+#include <string>
+
+#include "core/types.h"
+
+namespace petiscan {
+
+struct DecisionSettings {
+  // A row is accepted without review only when both estimates reach their
+  // threshold. The code threshold defaults to the one calibrated with the
+  // model (models/postal_crnn.json: error among accepted codes <= 0.5 %).
+  double min_signed_confidence = 0.98;
+  double min_code_confidence = 0.9;
+  void validate() const;  // throws UsageError
+};
+
+// Reasons recorded with a row (stable machine words; the UI translates them).
+namespace reason {
+inline constexpr const char* kTableNotFound = "table_not_found";
+inline constexpr const char* kUncertainSignature = "uncertain_signature";
+inline constexpr const char* kUncertainCode = "uncertain_code";
+inline constexpr const char* kSignatureWithoutCode = "signature_without_code";
+inline constexpr const char* kCodeWithoutSignature = "code_without_signature";
+}  // namespace reason
+
+RowResult decide_row(int index, const RowGeometry& geometry, const PostalReading& reading,
+                     const DecisionSettings& settings);
+
+// The 9 rows of a sheet whose table could not be found: nothing is guessed,
+// every row waits for a person.
+std::vector<RowResult> rows_for_unread_sheet(const std::string& why);
+
+}  // namespace petiscan

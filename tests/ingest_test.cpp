@@ -1,0 +1,272 @@
+// Ingest: every supported format decodes to 8-bit gray with its resolution,
+// and every kind of bad file is refused with a one-line reason.
+#include "ingest/ingest.h"
+
+#include <gtest/gtest.h>
+#include <leptonica/allheaders.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+#include "support/test_support.h"
+
+namespace petiscan {
+namespace {
+
+using test::TempDir;
+namespace fs = std::filesystem;
+
+// A page-like test image: white with a black rectangle in the top-left
+// quarter, so orientation changes are visible in the decoded pixels.
+cv::Mat test_page(int w = 200, int h = 300) {
+  cv::Mat m(h, w, CV_8U, cv::Scalar(255));
+  cv::rectangle(m, cv::Rect(10, 10, w / 4, h / 4), cv::Scalar(0), cv::FILLED);
+  return m;
+}
+
+PIX* to_pix(const cv::Mat& gray, int res) {
+  PIX* pix = pixCreate(gray.cols, gray.rows, 8);
+  for (int y = 0; y < gray.rows; ++y) {
+    l_uint32* line = pixGetData(pix) + y * pixGetWpl(pix);
+    for (int x = 0; x < gray.cols; ++x) SET_DATA_BYTE(line, x, gray.at<uchar>(y, x));
+  }
+  pixSetResolution(pix, res, res);
+  return pix;
+}
+
+void write_pix(const fs::path& path, PIX* pix, int format, const char* mode = "w") {
+  if (format == IFF_TIFF_G4 || format == IFF_TIFF_LZW || format == IFF_TIFF_JPEG ||
+      format == IFF_TIFF) {
+    ASSERT_EQ(pixWriteTiff(path.c_str(), pix, format, mode), 0);
+  } else {
+    ASSERT_EQ(pixWrite(path.c_str(), pix, format), 0);
+  }
+}
+
+PageImage load_only_page(const fs::path& path, int page = 1) {
+  IngestSettings s;
+  auto probed = probe_file(path, s);
+  return load_page(path, probed, page, s);
+}
+
+std::string reason_of(const fs::path& path, int page = 1) {
+  try {
+    IngestSettings s;
+    auto probed = probe_file(path, s);
+    load_page(path, probed, page, s);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Ingest, PngGray8KeepsPixelsAndResolution) {
+  TempDir dir;
+  PIX* pix = to_pix(test_page(), 300);
+  write_pix(dir / "a.png", pix, IFF_PNG);
+  pixDestroy(&pix);
+  PageImage page = load_only_page(dir / "a.png");
+  EXPECT_EQ(page.gray.type(), CV_8UC1);
+  EXPECT_EQ(page.gray.size(), cv::Size(200, 300));
+  EXPECT_NEAR(page.dpi, 300, 1);
+  EXPECT_FALSE(page.dpi_estimated);
+  EXPECT_EQ(page.gray.at<uchar>(20, 20), 0);
+  EXPECT_EQ(page.gray.at<uchar>(250, 150), 255);
+}
+
+TEST(Ingest, Png16BitRgbAndAlphaBecomeGray) {
+  TempDir dir;
+  cv::Mat page = test_page();
+  cv::Mat rgb16;
+  cv::cvtColor(page, rgb16, cv::COLOR_GRAY2BGR);
+  rgb16.convertTo(rgb16, CV_16U, 257);
+  ASSERT_TRUE(cv::imwrite((dir / "rgb16.png").string(), rgb16));
+  PageImage a = load_only_page(dir / "rgb16.png");
+  EXPECT_EQ(a.gray.type(), CV_8UC1);
+  EXPECT_EQ(a.gray.at<uchar>(20, 20), 0);
+  EXPECT_EQ(a.gray.at<uchar>(250, 150), 255);
+  EXPECT_TRUE(a.dpi_estimated);  // no pHYs chunk: estimated from the page size
+  EXPECT_NEAR(a.dpi, 300 / 11.0, 1);
+
+  // Fully transparent pixels are paper (white), whatever their colour.
+  cv::Mat rgba(300, 200, CV_8UC4, cv::Scalar(0, 0, 0, 0));
+  cv::rectangle(rgba, cv::Rect(10, 10, 50, 75), cv::Scalar(0, 0, 0, 255), cv::FILLED);
+  ASSERT_TRUE(cv::imwrite((dir / "alpha.png").string(), rgba));
+  PageImage b = load_only_page(dir / "alpha.png");
+  EXPECT_EQ(b.gray.at<uchar>(20, 20), 0);
+  EXPECT_EQ(b.gray.at<uchar>(250, 150), 255);
+}
+
+// Inserts an EXIF APP1 segment with the given orientation after SOI.
+std::string with_exif_orientation(const std::string& jpeg, int orientation) {
+  std::string tiff("II*\0\x08\0\0\0", 8);
+  tiff += std::string("\x01\0", 2);                    // one IFD entry
+  tiff += std::string("\x12\x01\x03\0\x01\0\0\0", 8);  // tag 0x0112 SHORT count 1
+  tiff += static_cast<char>(orientation);
+  tiff += std::string("\0\0\0", 3);
+  tiff += std::string("\0\0\0\0", 4);  // no next IFD
+  std::string payload = std::string("Exif\0\0", 6) + tiff;
+  const size_t len = payload.size() + 2;
+  std::string seg = "\xFF\xE1";
+  seg += static_cast<char>(len >> 8);
+  seg += static_cast<char>(len & 0xFF);
+  return jpeg.substr(0, 2) + seg + payload + jpeg.substr(2);
+}
+
+TEST(Ingest, JpegHonoursExifOrientationAndJfifDensity) {
+  TempDir dir;
+  PIX* pix = to_pix(test_page(), 200);
+  write_pix(dir / "plain.jpg", pix, IFF_JFIF_JPEG);
+  pixDestroy(&pix);
+  PageImage plain = load_only_page(dir / "plain.jpg");
+  EXPECT_EQ(plain.gray.size(), cv::Size(200, 300));
+  EXPECT_NEAR(plain.dpi, 200, 1);
+  EXPECT_LT(plain.gray.at<uchar>(20, 20), 60);
+
+  // Orientation 6: the stored image must be turned 90° clockwise to be upright.
+  test::write_file(dir / "rotated.jpg",
+                   with_exif_orientation(test::read_file(dir / "plain.jpg"), 6));
+  PageImage rotated = load_only_page(dir / "rotated.jpg");
+  EXPECT_EQ(rotated.gray.size(), cv::Size(300, 200));
+  // The dark block, top-left before, is now top-right.
+  EXPECT_LT(rotated.gray.at<uchar>(20, 300 - 20), 60);
+  EXPECT_GT(rotated.gray.at<uchar>(20, 20), 200);
+}
+
+TEST(Ingest, MultiPageTiffInEveryCompression) {
+  TempDir dir;
+  const fs::path path = dir / "env.tif";
+  cv::Mat page = test_page();
+  PIX* gray = to_pix(page, 300);
+  PIX* bw = pixThresholdToBinary(gray, 128);
+  pixSetResolution(bw, 300, 300);
+  write_pix(path, bw, IFF_TIFF_G4, "w");
+  write_pix(path, gray, IFF_TIFF_LZW, "a");
+  write_pix(path, gray, IFF_TIFF_JPEG, "a");
+  write_pix(path, gray, IFF_TIFF, "a");
+  pixDestroy(&gray);
+  pixDestroy(&bw);
+
+  IngestSettings s;
+  auto probed = probe_file(path, s);
+  EXPECT_EQ(probed.format, FileFormat::Tiff);
+  ASSERT_EQ(probed.page_count, 4);
+  for (int p = 1; p <= 4; ++p) {
+    PageImage img = load_page(path, probed, p, s);
+    SCOPED_TRACE("page " + std::to_string(p));
+    EXPECT_EQ(img.gray.type(), CV_8UC1);
+    EXPECT_EQ(img.gray.size(), cv::Size(200, 300));
+    EXPECT_NEAR(img.dpi, 300, 1);
+    EXPECT_LT(img.gray.at<uchar>(20, 20), 60);
+    EXPECT_GT(img.gray.at<uchar>(250, 150), 200);
+  }
+}
+
+TEST(Ingest, PdfPagesRenderAtTheConfiguredResolution) {
+  TempDir dir;
+  PIX* pix = to_pix(test_page(850, 1100), 100);  // 8.5 x 11 in at 100 DPI
+  l_uint8* data = nullptr;
+  size_t n = 0;
+  ASSERT_EQ(pixWriteMemPdf(&data, &n, pix, 100, "test"), 0);
+  test::write_file(dir / "a.pdf", std::string(reinterpret_cast<char*>(data), n));
+  lept_free(data);
+  pixDestroy(&pix);
+  IngestSettings s;
+  s.pdf_dpi = 150;
+  auto probed = probe_file(dir / "a.pdf", s);
+  EXPECT_EQ(probed.format, FileFormat::Pdf);
+  EXPECT_EQ(probed.page_count, 1);
+  PageImage page = load_page(dir / "a.pdf", probed, 1, s);
+  EXPECT_NEAR(page.gray.cols, 1275, 2);
+  EXPECT_NEAR(page.gray.rows, 1650, 2);
+  EXPECT_EQ(page.dpi, 150);
+  EXPECT_LT(page.gray.at<uchar>(100, 100), 60);
+}
+
+TEST(Ingest, FormatComesFromTheBytesNotTheName) {
+  TempDir dir;
+  PIX* pix = to_pix(test_page(), 300);
+  write_pix(dir / "really-a-png.jpg", pix, IFF_PNG);
+  pixDestroy(&pix);
+  EXPECT_EQ(probe_file(dir / "really-a-png.jpg", IngestSettings{}).format, FileFormat::Png);
+}
+
+TEST(Ingest, BadFilesAreRefusedWithAReason) {
+  TempDir dir;
+  test::write_file(dir / "empty.png", "");
+  EXPECT_NE(reason_of(dir / "empty.png").find("empty"), std::string::npos);
+
+  test::write_file(dir / "notes.png", "Bonjour, ceci est un fichier texte.\n");
+  EXPECT_NE(reason_of(dir / "notes.png").find("text"), std::string::npos);
+
+  PIX* pix = to_pix(test_page(), 300);
+  write_pix(dir / "whole.jpg", pix, IFF_JFIF_JPEG);
+  write_pix(dir / "whole.png", pix, IFF_PNG);
+  pixDestroy(&pix);
+  const std::string jpeg = test::read_file(dir / "whole.jpg");
+  test::write_file(dir / "truncated.jpg", jpeg.substr(0, jpeg.size() / 2));
+  EXPECT_NE(reason_of(dir / "truncated.jpg").find("truncated"), std::string::npos);
+  const std::string png = test::read_file(dir / "whole.png");
+  test::write_file(dir / "truncated.png", png.substr(0, png.size() / 2));
+  EXPECT_FALSE(reason_of(dir / "truncated.png").empty());
+
+  EXPECT_NE(reason_of(fs::path(PETISCAN_TEST_DATA) / "ingest" / "encrypted.pdf").find("encrypted"),
+            std::string::npos);
+  EXPECT_NE(reason_of("/proc/self/mem").find("read"), std::string::npos);
+}
+
+TEST(Ingest, AHugePngIsRefusedBeforeDecoding) {
+  TempDir dir;
+  // A real PNG signature and IHDR claiming 60000 x 60000 pixels, then nothing.
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  png += be32(60000) + be32(60000) + std::string("\x08\x00\x00\x00\x00", 5) + be32(0);
+  test::write_file(dir / "huge.png", png);
+  const std::string reason = reason_of(dir / "huge.png");
+  EXPECT_NE(reason.find("60000 x 60000"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("limit"), std::string::npos) << reason;
+}
+
+TEST(Ingest, ABrokenPdfPageFailsAlone) {
+  const fs::path pdf = fs::path(PETISCAN_TEST_DATA) / "ingest" / "broken_page.pdf";
+  IngestSettings s;
+  s.pdf_dpi = 72;
+  auto probed = probe_file(pdf, s);
+  ASSERT_EQ(probed.page_count, 2);
+  EXPECT_NO_THROW(load_page(pdf, probed, 1, s));
+  EXPECT_THROW(load_page(pdf, probed, 2, s), InputError);
+}
+
+TEST(Ingest, CollectWalksFoldersAndSurvivesSymlinkLoops) {
+  TempDir dir;
+  fs::create_directories(dir / "a" / "b");
+  test::write_file(dir / "a" / "1.png", "x");
+  test::write_file(dir / "a" / "b" / "2.TIF", "x");
+  test::write_file(dir / "a" / "b" / "notes.txt", "x");
+  fs::create_directory_symlink(dir / "a", dir / "a" / "b" / "loop");
+  std::vector<InputProblem> problems;
+  auto found = collect_inputs({dir / "a", dir / "missing.png"}, problems);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].path.filename(), "1.png");
+  EXPECT_EQ(found[1].path.filename(), "2.TIF");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].path.filename(), "missing.png");
+}
+
+TEST(Ingest, HashesKeyFilesAndPagesByContent) {
+  TempDir dir;
+  test::write_file(dir / "a.bin", "abc");
+  EXPECT_EQ(sha256_file(dir / "a.bin"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  cv::Mat a = test_page(), b = test_page();
+  EXPECT_EQ(content_hash(a), content_hash(b));
+  b.at<uchar>(299, 199) = 0;
+  EXPECT_NE(content_hash(a), content_hash(b));
+}
+
+}  // namespace
+}  // namespace petiscan
