@@ -95,7 +95,8 @@ CREATE INDEX decisions_row ON decisions(row_id);
 
 int schema_version() { return static_cast<int>(kMigrations.size()); }
 
-void migrate(Connection& conn) {
+void migrate(Connection& conn, int target) {
+  if (target < 0 || target > schema_version()) target = schema_version();
   int current = 0;
   {
     auto st = conn.prepare("PRAGMA user_version");
@@ -106,7 +107,7 @@ void migrate(Connection& conn) {
                         std::to_string(current) + ", this one knows " +
                         std::to_string(schema_version()) + "); upgrade petiscan");
   }
-  for (int v = current; v < schema_version(); ++v) {
+  for (int v = current; v < target; ++v) {
     Transaction tx(conn);
     conn.exec(kMigrations[static_cast<size_t>(v)]);
     conn.exec("PRAGMA user_version = " + std::to_string(v + 1));

@@ -1,0 +1,85 @@
+// The stage order of one page. Read this function to know what petiscan does.
+#include "driver/process_page.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/errors.h"
+#include "geometry/geometry.h"
+#include "recognize/crnn_recognizer.h"
+
+namespace petiscan {
+
+void PipelineSettings::validate() const {
+  geometry.validate();
+  decision.validate();
+}
+
+nlohmann::json PipelineSettings::to_json() const {
+  return {{"geometry", geometry.to_json()},
+          {"recognizer", {{"model_dir", recognizer.model_dir.string()}}},
+          {"decision",
+           {{"min_signed_confidence", decision.min_signed_confidence},
+            {"min_code_confidence", decision.min_code_confidence}}}};
+}
+
+namespace {
+
+class StageClock {
+ public:
+  explicit StageClock(nlohmann::json& out) : out_(out), t_(std::chrono::steady_clock::now()) {}
+  void lap(const char* stage) {
+    const auto now = std::chrono::steady_clock::now();
+    out_[stage] = std::chrono::duration<double, std::milli>(now - t_).count();
+    t_ = now;
+  }
+
+ private:
+  nlohmann::json& out_;
+  std::chrono::steady_clock::time_point t_;
+};
+
+class SheetProcessor : public PageProcessor {
+ public:
+  SheetProcessor(const PipelineSettings& settings, std::unique_ptr<PostalRecognizer> recognizer)
+      : settings_(settings), recognizer_(std::move(recognizer)) {}
+
+  PageOutcome process(const PageImage& page, DebugWriter& debug) override {
+    PageOutcome out;
+    StageClock clock(out.timings_ms);
+    // 1. Kind, orientation, skew, perspective, table, rows, signed.
+    out.geometry = analyze_page(page, settings_.geometry, debug);
+    clock.lap("geometry");
+    if (out.geometry.kind != PageKind::Signatures) return out;
+    if (!out.geometry.table_found) {
+      out.rows = rows_for_unread_sheet(out.geometry.reason);
+      return out;
+    }
+    // 2. Each row's postal code, read from the original pixels.
+    out.rows.reserve(kRowsPerSheet);
+    for (int i = 0; i < kRowsPerSheet; ++i) {
+      const RowGeometry& row = out.geometry.rows[i];
+      const PostalReading reading = recognizer_->read(cut_cell(page.gray, row.code_cell));
+      // 3. Accept, or send to a person with the reason.
+      out.rows.push_back(decide_row(i + 1, row, reading, settings_.decision));
+    }
+    clock.lap("recognize");
+    return out;
+  }
+
+ private:
+  const PipelineSettings& settings_;
+  std::unique_ptr<PostalRecognizer> recognizer_;
+};
+
+}  // namespace
+
+ProcessorFactory sheet_processor_factory(const PipelineSettings& settings) {
+  return [&settings] {
+    return std::make_unique<SheetProcessor>(
+        settings, make_crnn_recognizer(settings.recognizer.model_dir, settings.recognizer));
+  };
+}
+
+}  // namespace petiscan
