@@ -89,6 +89,27 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_row ON decisions(row_id);
 )sql",
+    // 2: review (pipeline/review): QA spot checks, leases of items to one
+    // reviewer at a time, and undo links between decisions.
+    R"sql(
+CREATE TABLE qa_checks (
+  id         INTEGER PRIMARY KEY,
+  row_id     INTEGER NOT NULL REFERENCES rows(id),
+  reviewer   TEXT NOT NULL,
+  checked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  correct    INTEGER NOT NULL,
+  note       TEXT
+);
+CREATE INDEX qa_checks_row ON qa_checks(row_id);
+CREATE TABLE review_leases (
+  item       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  reviewer   TEXT NOT NULL,
+  expires_at REAL NOT NULL
+);
+ALTER TABLE decisions ADD COLUMN undone_by INTEGER REFERENCES decisions(id);
+CREATE INDEX decisions_reviewer ON decisions(reviewer, id);
+)sql",
 };
 
 }  // namespace
