@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -255,48 +257,75 @@ TEST_F(CliTest, ResultsAreTheSameWhateverTheNumberOfJobs) {
   EXPECT_EQ(export_text(dir / "one.db"), export_text(dir / "two.db"));
 }
 
-TEST_F(CliTest, AKilledScanResumesToTheSameResult) {
-  TempDir dir;
-  const fs::path in = dir / "in";
-  fs::create_directories(in);
-  for (int i = 0; i < 12; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof name, "sheet-%02d.png", i);
-    ASSERT_TRUE(cv::imwrite((in / name).string(), test::draw_sheet(spec_with(i % 10, i))));
+int count_pages(const fs::path& db) {
+  try {
+    db::Connection conn(db, db::Connection::Mode::ReadOnly);
+    auto q = conn.prepare("SELECT count(*) FROM pages");
+    return q.step() ? q.integer(0) : 0;
+  } catch (const std::exception&) {
+    return 0;  // not created yet, or mid-creation
   }
-  const fs::path reference = dir / "reference.db";
-  ASSERT_EQ(
-      run_petiscan({"scan", in.string(), "--db", reference.string(), "--jobs", "1"}).exit_code, 0);
+}
 
-  const fs::path db = dir / "killed.db";
-  const int pid =
-      test::spawn_petiscan({"scan", in.string(), "--db", db.string(), "--jobs", "1"}, dir / "log");
-  // Kill it once a few pages are committed (and before the end).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  int pages = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    try {
-      db::Connection conn(db, db::Connection::Mode::ReadOnly);
-      auto q = conn.prepare("SELECT count(*) FROM pages");
-      if (q.step()) pages = q.integer(0);
-    } catch (const std::exception&) {
-      continue;  // not created yet
-    }
-    if (pages >= 3) break;
+// Starts a scan and SIGKILLs it once `pages` pages are committed (or when it ends).
+void scan_and_kill_after(const std::vector<std::string>& args, const fs::path& db, int pages,
+                         const fs::path& log) {
+  const int pid = test::spawn_petiscan(args, log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && count_pages(db) < pages) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return;  // finished before the kill point
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_GE(pages, 3);
+}
 
-  auto resumed = run_petiscan({"scan", in.string(), "--db", db.string(), "--jobs", "1"});
+TEST_F(CliTest, AScanKilledAtRandomPointsResumesToTheSameResult) {
+  TempDir dir;
+  const fs::path in = dir / "in";
+  fs::create_directories(in);
+  constexpr int kSheets = 14;
+  for (int i = 0; i < kSheets; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "sheet-%02d.png", i);
+    ASSERT_TRUE(cv::imwrite((in / name).string(), test::draw_sheet(spec_with(i % 10, i))));
+  }
+  // One multi-page file too, so a kill can land inside a file.
+  write_envelope_tiff(in / "envelope.tif", test::draw_letter_page(150),
+                      test::draw_sheet(spec_with(6, 20)), 150);
+  const fs::path reference = dir / "reference.db";
+  ASSERT_EQ(run_petiscan({"scan", in.string(), "--db", reference.string()}).exit_code, 0);
+  const std::string expected = export_text(reference);
+
+  const fs::path db = dir / "killed.db";
+  const std::vector<std::string> args = {"scan", in.string(), "--db", db.string(), "--jobs", "2"};
+  // Three kills at random (seeded) points of the same batch, each rerun killed again.
+  std::mt19937 rng(20261128);
+  std::vector<int> kill_points;
+  for (int k = 0; k < 3; ++k) kill_points.push_back(1 + static_cast<int>(rng() % (kSheets - 2)));
+  std::sort(kill_points.begin(), kill_points.end());
+  for (int point : kill_points) {
+    scan_and_kill_after(args, db, point, dir / "log");
+    EXPECT_GE(count_pages(db), std::min(point, kSheets + 2)) << "kill point " << point;
+  }
+  auto resumed = run_petiscan(args);
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(export_text(db), export_text(reference));
+  EXPECT_EQ(export_text(db), expected);
+
   db::Connection conn(db, db::Connection::Mode::ReadOnly);
   auto check = conn.prepare("PRAGMA integrity_check");
   ASSERT_TRUE(check.step());
   EXPECT_EQ(check.text(0), "ok");
+  auto dup_pages = conn.prepare(
+      "SELECT count(*) FROM (SELECT file_id, page_no FROM pages GROUP BY 1, 2 HAVING count(*) > "
+      "1)");
+  ASSERT_TRUE(dup_pages.step());
+  EXPECT_EQ(dup_pages.int64(0), 0);
+  auto rows = conn.prepare("SELECT count(*) FROM rows");
+  ASSERT_TRUE(rows.step());
+  EXPECT_EQ(rows.int64(0), 9 * (kSheets + 1));
 }
 
 }  // namespace
