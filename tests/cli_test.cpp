@@ -212,7 +212,7 @@ TEST_F(CliTest, BadInputsAreRecordedAndTheBatchCompletes) {
   auto st = run_petiscan({"status", "--db", db.string()});
   EXPECT_EQ(st.exit_code, 0);
   EXPECT_NE(st.out.find("locked.pdf"), std::string::npos) << st.out;
-  EXPECT_NE(st.out.find("encrypted"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("chiffré"), std::string::npos) << st.out;
 
   // Scanning again records nothing twice and still reports the failures.
   auto again = run_petiscan({"scan", in.string(), "--db", db.string()});

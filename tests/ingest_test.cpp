@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/errors.h"
+#include "core/i18n.h"
 #include "support/test_support.h"
 
 namespace petiscan {
@@ -195,10 +196,10 @@ TEST(Ingest, FormatComesFromTheBytesNotTheName) {
 TEST(Ingest, BadFilesAreRefusedWithAReason) {
   TempDir dir;
   test::write_file(dir / "empty.png", "");
-  EXPECT_NE(reason_of(dir / "empty.png").find("empty"), std::string::npos);
+  EXPECT_NE(reason_of(dir / "empty.png").find("vide"), std::string::npos);
 
   test::write_file(dir / "notes.png", "Bonjour, ceci est un fichier texte.\n");
-  EXPECT_NE(reason_of(dir / "notes.png").find("text"), std::string::npos);
+  EXPECT_NE(reason_of(dir / "notes.png").find("texte"), std::string::npos);
 
   PIX* pix = to_pix(test_page(), 300);
   write_pix(dir / "whole.jpg", pix, IFF_JFIF_JPEG);
@@ -206,14 +207,23 @@ TEST(Ingest, BadFilesAreRefusedWithAReason) {
   pixDestroy(&pix);
   const std::string jpeg = test::read_file(dir / "whole.jpg");
   test::write_file(dir / "truncated.jpg", jpeg.substr(0, jpeg.size() / 2));
-  EXPECT_NE(reason_of(dir / "truncated.jpg").find("truncated"), std::string::npos);
+  EXPECT_NE(reason_of(dir / "truncated.jpg").find("tronqué"), std::string::npos);
   const std::string png = test::read_file(dir / "whole.png");
   test::write_file(dir / "truncated.png", png.substr(0, png.size() / 2));
   EXPECT_FALSE(reason_of(dir / "truncated.png").empty());
 
-  EXPECT_NE(reason_of(fs::path(PETISCAN_TEST_DATA) / "ingest" / "encrypted.pdf").find("encrypted"),
+  EXPECT_NE(reason_of(fs::path(PETISCAN_TEST_DATA) / "ingest" / "encrypted.pdf").find("chiffré"),
             std::string::npos);
-  EXPECT_NE(reason_of("/proc/self/mem").find("read"), std::string::npos);
+  EXPECT_NE(reason_of("/proc/self/mem").find("lecture"), std::string::npos);
+}
+
+TEST(Ingest, ReasonsAreFrenchFirstWithEnglishOnRequest) {
+  TempDir dir;
+  test::write_file(dir / "empty.png", "");
+  EXPECT_EQ(reason_of(dir / "empty.png"), "fichier vide (0 octet)");
+  set_lang(Lang::En);
+  EXPECT_EQ(reason_of(dir / "empty.png"), "empty file (0 bytes)");
+  set_lang(Lang::Fr);
 }
 
 TEST(Ingest, AHugePngIsRefusedBeforeDecoding) {
@@ -228,7 +238,7 @@ TEST(Ingest, AHugePngIsRefusedBeforeDecoding) {
   test::write_file(dir / "huge.png", png);
   const std::string reason = reason_of(dir / "huge.png");
   EXPECT_NE(reason.find("60000 x 60000"), std::string::npos) << reason;
-  EXPECT_NE(reason.find("limit"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("limite"), std::string::npos) << reason;
 }
 
 TEST(Ingest, ABrokenPdfPageFailsAlone) {

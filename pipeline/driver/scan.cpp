@@ -189,6 +189,23 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
                         static_cast<size_t>(workers);
 
   std::vector<std::thread> threads;
+  // However the writer ends (done, interrupted, or a fatal database error such
+  // as a full disk), the workers are stopped and joined before leaving.
+  std::atomic<bool> writer_done{false};
+  struct JoinWorkers {
+    std::vector<std::thread>& threads;
+    std::atomic<bool>& done;
+    std::mutex& mutex;
+    std::condition_variable& cv;
+    ~JoinWorkers() {
+      {
+        std::lock_guard lock(mutex);
+        done = true;
+      }
+      cv.notify_all();
+      for (auto& t : threads) t.join();
+    }
+  } join_workers{threads, writer_done, mutex, space_free};
   for (auto& processor : processors) {
     threads.emplace_back([&, proc = processor.get()] {
       for (;;) {
@@ -196,9 +213,10 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
         {
           std::unique_lock lock(mutex);
           space_free.wait(lock, [&] {
-            return g_stop_requested || next_task >= tasks.size() || next_task < written + window;
+            return g_stop_requested || writer_done || next_task >= tasks.size() ||
+                   next_task < written + window;
           });
-          if (g_stop_requested || next_task >= tasks.size()) break;
+          if (g_stop_requested || writer_done || next_task >= tasks.size()) break;
           idx = next_task++;
         }
         PageResult r = run_task(jobs[tasks[idx].file], tasks[idx], *proc, options);
@@ -218,8 +236,11 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
       PageResult r;
       {
         std::unique_lock lock(mutex);
-        result_ready.wait(
-            lock, [&] { return slots[i].has_value() || (g_stop_requested && i >= next_task); });
+        // A signal sets g_stop_requested without notifying: look again now and then.
+        while (!result_ready.wait_for(lock, std::chrono::milliseconds(200), [&] {
+          return slots[i].has_value() || (g_stop_requested && i >= next_task);
+        })) {
+        }
         if (!slots[i]) break;  // stopped before this page was started
         r = std::move(*slots[i]);
         slots[i].reset();
@@ -249,12 +270,6 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
       progress.update(static_cast<long>(i + 1));
     }
   }
-  {
-    std::lock_guard lock(mutex);
-    if (written < tasks.size()) g_stop_requested = true;  // writer ended early: stop workers
-  }
-  space_free.notify_all();
-  for (auto& t : threads) t.join();
   summary.interrupted = g_stop_requested.load();
   store.finish_batch(batch_id);
   return summary;

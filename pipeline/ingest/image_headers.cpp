@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/i18n.h"
 
 namespace petiscan {
 
@@ -23,7 +24,7 @@ constexpr double kInchesPerMeter = 39.3700787;
 ImageHeader read_png_header(const unsigned char* data, std::size_t size) {
   // signature (8) + IHDR chunk: length (4) "IHDR" (4) width (4) height (4) ...
   if (size < 33 || std::string(reinterpret_cast<const char*>(data + 12), 4) != "IHDR") {
-    throw InputError("truncated or malformed PNG header");
+    throw InputError(tr("en-tête PNG tronqué ou abîmé", "truncated or malformed PNG header"));
   }
   ImageHeader h;
   h.width = be32(data + 16);
@@ -43,7 +44,8 @@ ImageHeader read_png_header(const unsigned char* data, std::size_t size) {
 }
 
 ImageHeader read_jpeg_header(const unsigned char* data, std::size_t size) {
-  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8) throw InputError("not a JPEG file");
+  if (size < 4 || data[0] != 0xFF || data[1] != 0xD8)
+    throw InputError(tr("pas un fichier JPEG", "not a JPEG file"));
   // A JPEG ends with the EOI marker; scanners and phones never write a file
   // without it, a copy cut short does. Allow some trailing padding.
   bool has_end = false;
@@ -53,11 +55,14 @@ ImageHeader read_jpeg_header(const unsigned char* data, std::size_t size) {
       break;
     }
   }
-  if (!has_end) throw InputError("truncated JPEG (the end-of-image marker is missing)");
+  if (!has_end)
+    throw InputError(tr("JPEG tronqué (marqueur de fin absent)",
+                        "truncated JPEG (the end-of-image marker is missing)"));
   ImageHeader h;
   std::size_t pos = 2;
   while (pos + 4 <= size) {
-    if (data[pos] != 0xFF) throw InputError("malformed JPEG (bad marker)");
+    if (data[pos] != 0xFF)
+      throw InputError(tr("JPEG abîmé (marqueur invalide)", "malformed JPEG (bad marker)"));
     const unsigned char marker = data[pos + 1];
     if (marker == 0xFF) {  // fill byte
       ++pos;
@@ -68,7 +73,8 @@ ImageHeader read_jpeg_header(const unsigned char* data, std::size_t size) {
       continue;
     }
     const std::size_t len = be16(data + pos + 2);
-    if (len < 2 || pos + 2 + len > size) throw InputError("truncated JPEG header");
+    if (len < 2 || pos + 2 + len > size)
+      throw InputError(tr("en-tête JPEG tronqué", "truncated JPEG header"));
     const unsigned char* seg = data + pos + 4;
     if (marker == 0xE0 && len >= 16 &&
         std::string(reinterpret_cast<const char*>(seg), 5) == std::string("JFIF\0", 5)) {
@@ -79,7 +85,7 @@ ImageHeader read_jpeg_header(const unsigned char* data, std::size_t size) {
     }
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the size.
     if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
-      if (len < 7) throw InputError("truncated JPEG header");
+      if (len < 7) throw InputError(tr("en-tête JPEG tronqué", "truncated JPEG header"));
       h.height = be16(seg + 1);
       h.width = be16(seg + 3);
       return h;
@@ -87,7 +93,7 @@ ImageHeader read_jpeg_header(const unsigned char* data, std::size_t size) {
     if (marker == 0xDA) break;  // start of scan before any frame header
     pos += 2 + len;
   }
-  throw InputError("malformed JPEG (no frame header)");
+  throw InputError(tr("JPEG abîmé (pas d'en-tête d'image)", "malformed JPEG (no frame header)"));
 }
 
 }  // namespace petiscan

@@ -23,6 +23,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/i18n.h"
 #include "ingest/image_headers.h"
 
 namespace petiscan {
@@ -159,14 +160,16 @@ class Sha256 {
 
 std::string sha256_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open the file");
+  if (!in) throw InputError(tr("impossible d'ouvrir le fichier", "cannot open the file"));
   Sha256 sha;
   std::array<char, 1 << 16> buf;
   while (in) {
     in.read(buf.data(), buf.size());
     sha.update(buf.data(), static_cast<size_t>(in.gcount()));
   }
-  if (in.bad()) throw InputError(std::string("read error: ") + std::strerror(errno));
+  if (in.bad())
+    throw InputError(std::string(tr("erreur de lecture : ", "read error: ")) +
+                     std::strerror(errno));
   return sha.hex();
 }
 
@@ -185,24 +188,28 @@ namespace {
 std::string read_all(const fs::path& path, std::int64_t max_bytes) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
-  if (ec) throw InputError("cannot read the file: " + ec.message());
+  if (ec) throw InputError(tr("fichier illisible : ", "cannot read the file: ") + ec.message());
   if (static_cast<std::int64_t>(size) > max_bytes) {
-    throw InputError("file too large (" + std::to_string(size >> 20) + " MB)");
+    throw InputError("file too large (" + std::to_string(size >> 20) + tr(" Mo)", " MB)"));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open the file (permission denied?)");
+  if (!in)
+    throw InputError(tr("impossible d'ouvrir le fichier (permission refusée ?)",
+                        "cannot open the file (permission denied?)"));
   std::string bytes(size, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (in.gcount() != static_cast<std::streamsize>(size)) throw InputError("read error");
+  if (in.gcount() != static_cast<std::streamsize>(size))
+    throw InputError(tr("erreur de lecture", "read error"));
   return bytes;
 }
 
 void check_pixels(std::int64_t w, std::int64_t h, const IngestSettings& s) {
-  if (w <= 0 || h <= 0) throw InputError("image has no pixels");
+  if (w <= 0 || h <= 0) throw InputError(tr("image sans pixels", "image has no pixels"));
   if (w * h > s.max_page_pixels) {
-    throw InputError("image too large: " + std::to_string(w) + " x " + std::to_string(h) +
-                     " pixels (limit " + std::to_string(s.max_page_pixels / 1'000'000) +
-                     " megapixels)");
+    throw InputError(tr("image trop grande : ", "image too large: ") + std::to_string(w) + " x " +
+                     std::to_string(h) + tr(" pixels (limite ", " pixels (limit ") +
+                     std::to_string(s.max_page_pixels / 1'000'000) +
+                     tr(" mégapixels)", " megapixels)"));
   }
 }
 
@@ -252,9 +259,12 @@ PageImage decode_raster(const std::string& bytes, FileFormat format,
   try {
     img = cv::imdecode(buf, flags);
   } catch (const cv::Exception& e) {
-    throw InputError(std::string("cannot decode the image: ") + e.what());
+    throw InputError(std::string(tr("image indécodable : ", "cannot decode the image: ")) +
+                     e.what());
   }
-  if (img.empty()) throw InputError("cannot decode the image (corrupt or truncated)");
+  if (img.empty())
+    throw InputError(tr("image indécodable (abîmée ou tronquée)",
+                        "cannot decode the image (corrupt or truncated)"));
   PageImage page;
   page.gray = to_gray8(img);
   page.dpi = plausible_dpi(header.dpi);
@@ -292,7 +302,7 @@ TiffPtr open_tiff(const fs::path& path) {
   t_tiff_error.clear();
   TiffPtr tif(TIFFOpen(path.c_str(), "r"));
   if (!tif) {
-    throw InputError("cannot open the TIFF" +
+    throw InputError(tr("TIFF illisible", "cannot open the TIFF") +
                      (t_tiff_error.empty() ? std::string() : ": " + t_tiff_error));
   }
   return tif;
@@ -322,7 +332,9 @@ cv::Mat pix_to_gray(PIX* pix) {
     gray8.reset(pixConvertTo8(pix, 0));
   }
   if (!gray8)
-    throw InputError("unsupported TIFF pixel format (depth " + std::to_string(depth) + ")");
+    throw InputError(tr("format de pixels TIFF non pris en charge (profondeur ",
+                        "unsupported TIFF pixel format (depth ") +
+                     std::to_string(depth) + ")");
   const int w = static_cast<int>(pixGetWidth(gray8.get()));
   const int h = static_cast<int>(pixGetHeight(gray8.get()));
   cv::Mat out(h, w, CV_8U);
@@ -339,7 +351,7 @@ PageImage decode_tiff_page(const fs::path& path, int page_no, const IngestSettin
   {
     auto tif = open_tiff(path);
     if (!TIFFSetDirectory(tif.get(), static_cast<tdir_t>(page_no - 1))) {
-      throw InputError("cannot read TIFF directory" +
+      throw InputError(tr("répertoire TIFF illisible", "cannot read TIFF directory") +
                        (t_tiff_error.empty() ? std::string() : ": " + t_tiff_error));
     }
     uint32_t w = 0, h = 0;
@@ -356,7 +368,7 @@ PageImage decode_tiff_page(const fs::path& path, int page_no, const IngestSettin
   t_tiff_error.clear();
   PixPtr pix(pixReadTiff(path.c_str(), page_no - 1));
   if (!pix) {
-    throw InputError("cannot decode the TIFF image" +
+    throw InputError(tr("image TIFF indécodable", "cannot decode the TIFF image") +
                      (t_tiff_error.empty() ? std::string() : ": " + t_tiff_error));
   }
   PageImage page;
@@ -367,16 +379,21 @@ PageImage decode_tiff_page(const fs::path& path, int page_no, const IngestSettin
 
 std::unique_ptr<poppler::document> open_pdf(const fs::path& path) {
   std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
-  if (!doc) throw InputError("cannot open the PDF (damaged or not a PDF)");
-  if (doc->is_locked()) throw InputError("the PDF is encrypted (password protected)");
+  if (!doc)
+    throw InputError(
+        tr("PDF illisible (abîmé, ou pas un PDF)", "cannot open the PDF (damaged or not a PDF)"));
+  if (doc->is_locked())
+    throw InputError(tr("PDF chiffré (protégé par un mot de passe)",
+                        "the PDF is encrypted (password protected)"));
   return doc;
 }
 
 PageImage render_pdf_page(const fs::path& path, int page_no, const IngestSettings& settings) {
   auto doc = open_pdf(path);
-  if (page_no < 1 || page_no > doc->pages()) throw InputError("no such page");
+  if (page_no < 1 || page_no > doc->pages())
+    throw InputError(tr("page inexistante", "no such page"));
   std::unique_ptr<poppler::page> page(doc->create_page(page_no - 1));
-  if (!page) throw InputError("the page cannot be read");
+  if (!page) throw InputError(tr("page illisible", "the page cannot be read"));
   const poppler::rectf box = page->page_rect(poppler::media_box);
   const double dpi = settings.pdf_dpi;
   check_pixels(static_cast<std::int64_t>(box.width() / 72.0 * dpi),
@@ -385,7 +402,8 @@ PageImage render_pdf_page(const fs::path& path, int page_no, const IngestSetting
   renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
   renderer.set_image_format(poppler::image::format_gray8);
   poppler::image img = renderer.render_page(page.get(), dpi, dpi);
-  if (!img.is_valid()) throw InputError("the page cannot be rendered");
+  if (!img.is_valid())
+    throw InputError(tr("page impossible à afficher", "the page cannot be rendered"));
   cv::Mat view(img.height(), img.width(), CV_8U, const_cast<char*>(img.const_data()),
                static_cast<size_t>(img.bytes_per_row()));
   PageImage out;
@@ -406,12 +424,14 @@ FileFormat sniff(const std::string& head) {
   }
   // PDF allows up to 1 KB of junk before the header.
   if (head.find("%PDF-") != std::string::npos) return FileFormat::Pdf;
-  if (head.empty()) throw InputError("empty file (0 bytes)");
+  if (head.empty()) throw InputError(tr("fichier vide (0 octet)", "empty file (0 bytes)"));
   bool text = std::all_of(head.begin(), head.end(), [](unsigned char c) {
     return c == '\n' || c == '\r' || c == '\t' || (c >= 32 && c < 127) || c >= 128;
   });
-  throw InputError(text ? "not an image: the file contains text"
-                        : "unknown format (not PNG, JPEG, TIFF or PDF)");
+  throw InputError(text ? tr("pas une image : le fichier contient du texte",
+                             "not an image: the file contains text")
+                        : tr("format inconnu (ni PNG, ni JPEG, ni TIFF, ni PDF)",
+                             "unknown format (not PNG, JPEG, TIFF or PDF)"));
 }
 
 }  // namespace
@@ -419,10 +439,14 @@ FileFormat sniff(const std::string& head) {
 ProbedFile probe_file(const fs::path& path, const IngestSettings& settings) {
   install_quiet_handlers();
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open the file (permission denied?)");
+  if (!in)
+    throw InputError(tr("impossible d'ouvrir le fichier (permission refusée ?)",
+                        "cannot open the file (permission denied?)"));
   std::string head(1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  if (in.bad()) throw InputError(std::string("read error: ") + std::strerror(errno));
+  if (in.bad())
+    throw InputError(std::string(tr("erreur de lecture : ", "read error: ")) +
+                     std::strerror(errno));
   head.resize(static_cast<size_t>(in.gcount()));
   ProbedFile probed;
   probed.format = sniff(head);
@@ -437,7 +461,8 @@ ProbedFile probe_file(const fs::path& path, const IngestSettings& settings) {
     case FileFormat::Pdf: {
       auto doc = open_pdf(path);
       probed.page_count = doc->pages();
-      if (probed.page_count <= 0) throw InputError("the PDF has no pages");
+      if (probed.page_count <= 0)
+        throw InputError(tr("le PDF n'a aucune page", "the PDF has no pages"));
       break;
     }
   }
@@ -448,7 +473,8 @@ ProbedFile probe_file(const fs::path& path, const IngestSettings& settings) {
 PageImage load_page(const fs::path& path, const ProbedFile& probed, int page_no,
                     const IngestSettings& settings) {
   install_quiet_handlers();
-  if (page_no < 1 || page_no > probed.page_count) throw InputError("no such page");
+  if (page_no < 1 || page_no > probed.page_count)
+    throw InputError(tr("page inexistante", "no such page"));
   PageImage page;
   switch (probed.format) {
     case FileFormat::Png:
