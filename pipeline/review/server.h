@@ -1,0 +1,60 @@
+// The HTTP side of the review application: routes, access checks (token,
+// CSRF header, Host), JSON in and out, embedded assets and images.
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "crops.h"
+#include "review/review.h"
+#include "service.h"
+
+namespace petiscan::review {
+
+// Largest request body accepted: a sheet typed by hand is under 1 KB and a
+// skip list of kMaxSkipped keys under 8 KB; anything bigger is refused (413).
+inline constexpr std::size_t kMaxBodyBytes = 32 * 1024;
+
+// Header names the page sends with every state-changing request.
+inline constexpr const char* kCsrfHeader = "X-Petiscan-CSRF";
+inline constexpr const char* kSessionHeader = "X-Petiscan-Session";
+inline constexpr const char* kTokenCookie = "petiscan_token";
+
+// Random bytes from OpenSSL, as lowercase hex (tokens, session ids).
+std::string random_hex(std::size_t bytes);
+
+class Server {
+ public:
+  explicit Server(ReviewOptions options);
+  ~Server();
+  void start();
+  void stop();
+  int port() const { return port_; }
+  const std::optional<std::string>& token() const { return token_; }
+  std::string url() const;
+
+ private:
+  void install_routes();
+  httplib::Server::HandlerResponse check_access(const httplib::Request& req,
+                                                httplib::Response& res);
+  Reviewer reviewer_of(const httplib::Request& req);
+
+  ReviewOptions options_;
+  std::optional<std::string> token_;
+  std::string csrf_;
+  std::unique_ptr<ReviewService> service_;
+  PageCache pages_;
+  httplib::Server http_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex sessions_mutex_;
+  std::map<std::string, Reviewer> sessions_;  // secret -> reviewer
+};
+
+}  // namespace petiscan::review

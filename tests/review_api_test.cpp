@@ -1,0 +1,713 @@
+// The review server's HTTP API, against a real server on 127.0.0.1 and a
+// project database filled through the store API, with originals drawn here.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <thread>
+
+#include "ingest/ingest.h"
+#include "review/review.h"
+#include "store/store.h"
+#include "support/test_support.h"
+
+namespace petiscan {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A drawn sheet: 9 ruled rows of 100 px from y = 200, signature column
+// x 100..600, code column x 600..900, page 1000 x 1300 (white).
+constexpr int kRowTop = 200, kRowHeight = 100;
+
+json quad(int x0, int y0, int x1, int y1) {
+  return json::array({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}});
+}
+
+json row_boxes(int row_no) {
+  const int y0 = kRowTop + (row_no - 1) * kRowHeight, y1 = y0 + kRowHeight;
+  return {{"row", quad(100, y0, 900, y1)},
+          {"signature", quad(100, y0, 600, y1)},
+          {"code", quad(600, y0, 900, y1)}};
+}
+
+cv::Mat draw_sheet(const std::string& label) {
+  cv::Mat page(1300, 1000, CV_8UC1, cv::Scalar(255));
+  cv::putText(page, label, {100, 120}, cv::FONT_HERSHEY_SIMPLEX, 1.5, cv::Scalar(0), 3);
+  for (int r = 0; r <= 9; ++r) {
+    cv::line(page, {100, kRowTop + r * kRowHeight}, {900, kRowTop + r * kRowHeight}, 0, 2);
+  }
+  cv::line(page, {600, kRowTop}, {600, kRowTop + 9 * kRowHeight}, 0, 2);
+  for (int r = 0; r < 9; ++r) {
+    const int y = kRowTop + r * kRowHeight + 70;
+    cv::putText(page, "sig" + std::to_string(r + 1), {140, y}, cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6,
+                0, 2);
+    cv::putText(page, "H2E 2E" + std::to_string(r), {630, y}, cv::FONT_HERSHEY_SIMPLEX, 1.3, 0, 3);
+  }
+  return page;
+}
+
+struct Fixture {
+  test::TempDir dir;
+  fs::path db = dir / "petition.db";
+  std::int64_t batch = 0;
+  std::int64_t sheet_page = 0;          // a sheet with rows in review
+  std::int64_t unread_page = 0;         // table not found
+  std::int64_t duplicate_page = 0;      // a suspected re-scan of sheet_page
+  std::map<int, std::int64_t> row_ids;  // row_no -> id on sheet_page
+
+  Fixture() {
+    Store store(db);
+    batch = store.begin_batch("lot-1", "test");
+    sheet_page = add_page(store, "env0001.png", draw_sheet("env0001"), "signatures", "done", "");
+    unread_page = add_page(store, "env0002.png", draw_sheet("env0002 crumpled"), "signatures",
+                           "review", "table_not_found");
+    duplicate_page =
+        add_page(store, "env0003.png", draw_sheet("env0001 rescan"), "signatures", "done", "");
+    store.connection()
+        .prepare("UPDATE pages SET duplicate_of = ?, duplicate_status = 'suspected' WHERE id = ?")
+        .bind(1, sheet_page)
+        .bind(2, duplicate_page)
+        .run();
+    auto st = store.connection().prepare("SELECT row_no, id FROM rows WHERE page_id = ?");
+    st.bind(1, sheet_page);
+    while (st.step()) row_ids[st.integer(0)] = st.int64(1);
+  }
+
+  std::int64_t add_page(Store& store, const std::string& name, const cv::Mat& image,
+                        const std::string& kind, const std::string& status,
+                        const std::string& reason) {
+    const fs::path path = dir / name;
+    cv::imwrite(path.string(), image);
+    IngestSettings settings;
+    const PageImage decoded = load_page(path, probe_file(path, settings), 1, settings);
+    FileRecord file;
+    file.sha256 = sha256_file(path);
+    file.path = path.string();
+    file.name = name;
+    file.size = static_cast<std::int64_t>(fs::file_size(path));
+    file.format = "png";
+    const auto file_id = store.add_file(file, batch);
+    store.set_file_pages(file_id, 1, "png");
+    PageRecord page;
+    page.file_id = file_id;
+    page.page_no = 1;
+    page.content_hash = content_hash(decoded.gray);
+    page.width = image.cols;
+    page.height = image.rows;
+    page.kind = *page_kind_from_string(kind);
+    page.status = status;
+    page.reason = reason;
+    std::vector<RowRecord> rows;
+    for (int r = 1; r <= kRowsPerSheet; ++r) {
+      RowRecord row;
+      row.row_no = r;
+      if (status == "review") {  // table not found: nothing guessed, no boxes
+        row.status = RowStatus::Review;
+        row.reason = reason;
+      } else {
+        row.is_signed = r <= 6;
+        row.postal_code =
+            r <= 6 ? std::optional<std::string>("H2E 2E" + std::to_string(r - 1)) : std::nullopt;
+        // Rows 2, 4, 6, 8 wait for review with confidences 0.6, 0.2, 0.4, 0.5.
+        const std::map<int, double> review_conf = {{2, 0.6}, {4, 0.2}, {6, 0.4}, {8, 0.5}};
+        auto it = review_conf.find(r);
+        row.status = it != review_conf.end() ? RowStatus::Review : RowStatus::Accepted;
+        row.confidence = it != review_conf.end() ? it->second : 0.99;
+        row.reason = r == 8                    ? "code_without_signature"
+                     : it != review_conf.end() ? "uncertain_code"
+                                               : "";
+        row.signed_confidence = 0.97;
+        row.code_confidence = row.confidence;
+        row.alternatives = json::array({{{"code", "H2E 2E8"}, {"p", 0.1}}});
+        row.boxes = row_boxes(r);
+      }
+      rows.push_back(row);
+    }
+    return store.save_page(page, rows);
+  }
+
+  json row(std::int64_t id) {
+    Store store(db);
+    auto st = store.connection().prepare(
+        "SELECT signed, postal_code, status, version, machine_signed, machine_code FROM rows "
+        "WHERE id = ?");
+    st.bind(1, id);
+    EXPECT_TRUE(st.step());
+    return {{"signed", st.integer(0) != 0},
+            {"postal_code", st.is_null(1) ? json(nullptr) : json(st.text(1))},
+            {"status", st.text(2)},
+            {"version", st.int64(3)},
+            {"machine_signed", st.integer(4) != 0},
+            {"machine_code", st.is_null(5) ? json(nullptr) : json(st.text(5))}};
+  }
+
+  std::int64_t count(const std::string& sql) {
+    Store store(db);
+    auto st = store.connection().prepare(sql);
+    st.step();
+    return st.int64(0);
+  }
+};
+
+// A reviewer's browser: keeps the CSRF value and its session.
+class Browser {
+ public:
+  Browser(int port, std::string csrf) : client_("127.0.0.1", port), csrf_(std::move(csrf)) {
+    client_.set_connection_timeout(5);
+    client_.set_read_timeout(20);
+  }
+
+  static std::string csrf_of(int port) {
+    httplib::Client c("127.0.0.1", port);
+    auto res = c.Get("/api/config");
+    return json::parse(res->body)["csrf"];
+  }
+
+  void login(const std::string& name) {
+    auto res = post("/api/login", {{"name", name}});
+    ASSERT_EQ(res->status, 200) << res->body;
+    session_ = json::parse(res->body)["session"];
+  }
+
+  httplib::Result post(const std::string& path, const json& body) {
+    return post_raw(path, body.dump());
+  }
+  httplib::Result post_raw(const std::string& path, const std::string& body,
+                           const std::string& type = "application/json") {
+    httplib::Headers h = {{"X-Petiscan-CSRF", csrf_}};
+    if (!session_.empty()) h.emplace("X-Petiscan-Session", session_);
+    return client_.Post(path.c_str(), h, body, type.c_str());
+  }
+  httplib::Result get(const std::string& path) {
+    httplib::Headers h;
+    if (!session_.empty()) h.emplace("X-Petiscan-Session", session_);
+    return client_.Get(path.c_str(), h);
+  }
+  json ok(httplib::Result res) {
+    EXPECT_TRUE(res);
+    if (!res) return nullptr;
+    EXPECT_EQ(res->status, 200) << res->body;
+    return json::parse(res->body, nullptr, false);
+  }
+  json next(const json& body = json::object()) { return ok(post("/api/next", body)); }
+
+ private:
+  httplib::Client client_;
+  std::string csrf_;
+  std::string session_;
+};
+
+class ReviewApi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ReviewOptions options;
+    options.db = fx.db;
+    options.port = 0;
+    server = std::make_unique<ReviewServer>(options);
+    server->start();
+    csrf = Browser::csrf_of(server->port());
+  }
+  void TearDown() override { server->stop(); }
+
+  Browser browser(const std::string& name) {
+    Browser b(server->port(), csrf);
+    b.login(name);
+    return b;
+  }
+
+  Fixture fx;
+  std::unique_ptr<ReviewServer> server;
+  std::string csrf;
+};
+
+TEST_F(ReviewApi, QueueGivesSheetsThenRowsByIncreasingConfidence) {
+  auto alice = browser("Alice");
+  std::vector<std::string> keys;
+  std::vector<double> confidences;
+  json skip = json::array();
+  for (int i = 0; i < 20; ++i) {
+    json r = alice.next({{"skip", skip}});
+    if (r["item"].is_null()) break;
+    keys.push_back(r["item"]["key"]);
+    if (r["item"]["type"] == "row") confidences.push_back(r["item"]["confidence"]);
+    skip.push_back(r["item"]["key"]);
+  }
+  // One sheet without a table, one suspected re-scan, then the 4 review rows
+  // of the sheet and the 4 of its re-scan, least sure first.
+  ASSERT_EQ(keys.size(), 10u);
+  EXPECT_EQ(keys[0], "sheet:" + std::to_string(fx.unread_page));
+  EXPECT_EQ(keys[1], "dup:" + std::to_string(fx.duplicate_page));
+  EXPECT_EQ(keys[2], "row:" + std::to_string(fx.row_ids[4]));
+  EXPECT_EQ(confidences, (std::vector<double>{0.2, 0.2, 0.4, 0.4, 0.5, 0.5, 0.6, 0.6}));
+}
+
+TEST_F(ReviewApi, QueueFiltersByReasonAndBatch) {
+  auto alice = browser("Alice");
+  json r = alice.next({{"reason", "code_without_signature"}});
+  EXPECT_EQ(r["item"]["key"], "row:" + std::to_string(fx.row_ids[8]));
+  r = alice.next({{"reason", "uncertain_code"}, {"batch", fx.batch}});
+  EXPECT_EQ(r["item"]["key"], "row:" + std::to_string(fx.row_ids[4]));
+  EXPECT_EQ(r["item"]["neighbours"].size(), 2u);
+  EXPECT_EQ(r["item"]["machine_code"], "H2E 2E3");
+  EXPECT_EQ(r["upcoming"].size(), 2u);  // prefetched: rows 6 and 2
+  r = alice.next({{"batch", fx.batch + 1}});
+  EXPECT_TRUE(r["item"].is_null());
+  json filters = alice.ok(alice.get("/api/filters"));
+  bool has_table = false;
+  for (const auto& f : filters["reasons"]) has_table |= f["reason"] == "table_not_found";
+  EXPECT_TRUE(has_table);
+}
+
+TEST_F(ReviewApi, AcceptingKeepsTheValuesMarksCorrectedAndAudits) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  json res = alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                                 {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E3"}}));
+  EXPECT_EQ(res["action"], "accept");
+  json row = fx.row(id);
+  EXPECT_EQ(row["status"], "corrected");
+  EXPECT_EQ(row["version"], 2);
+  EXPECT_EQ(row["postal_code"], "H2E 2E3");
+  Store store(fx.db);
+  auto st = store.connection().prepare(
+      "SELECT reviewer, action, before, after, decided_at FROM decisions WHERE row_id = ?");
+  st.bind(1, id);
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.text(0), "Alice");
+  EXPECT_EQ(st.text(1), "accept");
+  EXPECT_EQ(json::parse(st.text(2))["status"], "review");
+  EXPECT_EQ(json::parse(st.text(3))["status"], "corrected");
+  EXPECT_FALSE(st.text(4).empty());
+  EXPECT_FALSE(st.step());
+  // The export reads the same tables: it sees the decision at once.
+  std::string status;
+  store.for_each_export_row([&](const ExportRow& r) {
+    if (r.source == "env0001.png" && r.row_no == 4) status = r.status;
+  });
+  EXPECT_EQ(status, "corrected");
+}
+
+TEST_F(ReviewApi, CorrectingACodeCanonicalisesItAndKeepsTheMachineReading) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[2];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  auto bad = alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                        {{"version", 1}, {"signed", true}, {"postal_code", "D2E 2E9"}});
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"], "invalid_postal_code");
+  json res = alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                                 {{"version", 1}, {"signed", true}, {"postal_code", "j8p3v5"}}));
+  EXPECT_EQ(res["action"], "correct");
+  json row = fx.row(id);
+  EXPECT_EQ(row["postal_code"], "J8P 3V5");
+  EXPECT_EQ(row["machine_code"], "H2E 2E1");
+  EXPECT_EQ(row["machine_signed"], true);
+}
+
+TEST_F(ReviewApi, MarksUnsignedNoCodeAndIllegible) {
+  auto alice = browser("Alice");
+  auto decide = [&](int row_no, const json& body) {
+    const auto id = fx.row_ids[row_no];
+    alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+    return alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision", body));
+  };
+  decide(2, {{"version", 1}, {"signed", false}, {"postal_code", "H2E 2E1"}});
+  EXPECT_EQ(fx.row(fx.row_ids[2])["signed"], false);
+  EXPECT_EQ(decide(4, {{"version", 1},
+                       {"signed", true},
+                       {"postal_code", nullptr},
+                       {"mark", "no_code"}})["action"],
+            "no_code");
+  EXPECT_TRUE(fx.row(fx.row_ids[4])["postal_code"].is_null());
+  EXPECT_EQ(decide(6, {{"version", 1},
+                       {"signed", true},
+                       {"postal_code", nullptr},
+                       {"mark", "illegible"}})["action"],
+            "illegible");
+  EXPECT_TRUE(fx.row(fx.row_ids[6])["postal_code"].is_null());
+  EXPECT_EQ(fx.row(fx.row_ids[6])["status"], "corrected");
+  // A mark with a code is contradictory.
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(fx.row_ids[8])}}));
+  auto res = alice.post(
+      "/api/rows/" + std::to_string(fx.row_ids[8]) + "/decision",
+      {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E1"}, {"mark", "no_code"}});
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(ReviewApi, UndoRestoresTheLastDecisionAndRequeuesTheRow) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  json item = alice.next({{"reason", "uncertain_code"}})["item"];
+  ASSERT_EQ(item["id"], id);
+  alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                      {{"version", 1}, {"signed", false}, {"postal_code", nullptr}}));
+  json res = alice.ok(alice.post("/api/undo", json::object()));
+  EXPECT_EQ(res["undone"]["key"], "row:" + std::to_string(id));
+  EXPECT_EQ(res["item"]["postal_code"], "H2E 2E3");
+  json row = fx.row(id);
+  EXPECT_EQ(row["status"], "review");
+  EXPECT_EQ(row["signed"], true);
+  EXPECT_EQ(row["postal_code"], "H2E 2E3");
+  EXPECT_EQ(row["version"], 3);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions WHERE undone_by IS NOT NULL"), 1);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions WHERE action = 'undo'"), 1);
+  // Nothing else of Alice's to undo.
+  EXPECT_EQ(alice.post("/api/undo", json::object())->status, 404);
+  // Back in the queue, at its place (lowest confidence).
+  EXPECT_EQ(alice.next({{"reason", "uncertain_code"}})["item"]["id"], id);
+}
+
+TEST_F(ReviewApi, UndoIsRefusedWhenSomeoneChangedTheRowSince) {
+  auto alice = browser("Alice");
+  auto bob = browser("Bob");
+  const auto id = fx.row_ids[4];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                      {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E3"}}));
+  bob.ok(bob.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  bob.ok(bob.post("/api/rows/" + std::to_string(id) + "/decision",
+                  {{"version", 2}, {"signed", true}, {"postal_code", "H2E 2E4"}}));
+  auto res = alice.post("/api/undo", json::object());
+  EXPECT_EQ(res->status, 409);
+  EXPECT_EQ(fx.row(id)["postal_code"], "H2E 2E4");
+}
+
+TEST_F(ReviewApi, LeasedItemsGoToOneReviewerAndOthersCannotWriteThem) {
+  auto alice = browser("Alice");
+  auto bob = browser("Bob");
+  const json a = alice.next({{"reason", "uncertain_code"}})["item"];
+  const json b = bob.next({{"reason", "uncertain_code"}})["item"];
+  ASSERT_FALSE(a.is_null());
+  ASSERT_FALSE(b.is_null());
+  EXPECT_NE(a["key"], b["key"]);
+  auto res = bob.post("/api/rows/" + std::to_string(a["id"].get<std::int64_t>()) + "/decision",
+                      {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E3"}});
+  EXPECT_EQ(res->status, 409);
+  json err = json::parse(res->body);
+  EXPECT_EQ(err["error"], "leased");
+  EXPECT_NE(err["message"]["fr"].get<std::string>().find("Alice"), std::string::npos);
+  EXPECT_EQ(bob.post("/api/open", {{"key", a["key"]}})->status, 409);
+  EXPECT_EQ(fx.row(a["id"])["status"], "review");
+  // Alice leaves: the item is free again.
+  alice.ok(alice.post("/api/release", json::object()));
+  EXPECT_EQ(bob.post("/api/open", {{"key", a["key"]}})->status, 200);
+}
+
+TEST_F(ReviewApi, StaleVersionsAreRefusedAndNothingIsAppliedTwice) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[6];
+  const std::string path = "/api/rows/" + std::to_string(id) + "/decision";
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  const json body = {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E5"}};
+  alice.ok(alice.post(path, body));
+  auto again = alice.post(path, body);  // a retried request
+  EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(json::parse(again->body)["error"], "version_conflict");
+  EXPECT_EQ(fx.row(id)["version"], 2);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions WHERE row_id = " + std::to_string(id)), 1);
+}
+
+TEST_F(ReviewApi, ConcurrentWritesOfTheSameVersionApplyExactlyOnce) {
+  // Two reviewers whose pages show the same version of a free row (lease
+  // expired) write at the same moment: one wins, the other is refused.
+  const auto id = fx.row_ids[8];
+  const std::string path = "/api/rows/" + std::to_string(id) + "/decision";
+  std::atomic<int> ok{0}, conflict{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      Browser b(server->port(), csrf);
+      b.login("R" + std::to_string(i));
+      auto res = b.post(
+          path, {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E" + std::to_string(i)}});
+      if (res && res->status == 200) ++ok;
+      if (res && res->status == 409) ++conflict;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(conflict.load(), 5);
+  EXPECT_EQ(fx.row(id)["version"], 2);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions WHERE row_id = " + std::to_string(id)), 1);
+}
+
+TEST_F(ReviewApi, SheetWithoutTableIsTypedByHandOrDismissed) {
+  auto alice = browser("Alice");
+  const std::string key = "sheet:" + std::to_string(fx.unread_page);
+  json item = alice.ok(alice.post("/api/open", {{"key", key}}))["item"];
+  EXPECT_EQ(item["type"], "sheet");
+  EXPECT_EQ(item["image"], "/api/image/page/" + std::to_string(fx.unread_page));
+  const std::string path = "/api/sheets/" + std::to_string(fx.unread_page) + "/decision";
+  auto dup_rows = alice.post(path, {{"version", 1},
+                                    {"not_a_sheet", false},
+                                    {"rows",
+                                     {{{"row", 1}, {"signed", true}, {"postal_code", nullptr}},
+                                      {{"row", 1}, {"signed", true}, {"postal_code", nullptr}}}}});
+  EXPECT_EQ(dup_rows->status, 400);
+  alice.ok(alice.post(path, {{"version", 1},
+                             {"not_a_sheet", false},
+                             {"rows",
+                              {{{"row", 1}, {"signed", true}, {"postal_code", "g1r 4p5"}},
+                               {{"row", 3}, {"signed", true}, {"postal_code", nullptr}}}}}));
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows WHERE page_id = " + std::to_string(fx.unread_page) +
+                     " AND status = 'corrected'"),
+            9);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows WHERE page_id = " + std::to_string(fx.unread_page) +
+                     " AND signed = 1"),
+            2);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows WHERE postal_code = 'G1R 4P5'"), 1);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM pages WHERE status = 'review'"), 0);
+  // Undo, then dismiss it instead.
+  alice.ok(alice.post("/api/undo", json::object()));
+  EXPECT_EQ(fx.count("SELECT count(*) FROM pages WHERE status = 'review'"), 1);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows WHERE signed = 1 AND page_id = " +
+                     std::to_string(fx.unread_page)),
+            0);
+  alice.ok(alice.post(path, {{"version", 3}, {"not_a_sheet", true}}));
+  EXPECT_EQ(fx.count("SELECT count(*) FROM pages WHERE kind = 'other'"), 1);
+}
+
+TEST_F(ReviewApi, SuspectedRescanIsConfirmedOrRejected) {
+  auto alice = browser("Alice");
+  const std::string key = "dup:" + std::to_string(fx.duplicate_page);
+  json item = alice.ok(alice.post("/api/open", {{"key", key}}))["item"];
+  EXPECT_EQ(item["other"]["id"], fx.sheet_page);
+  const std::string path = "/api/duplicates/" + std::to_string(fx.duplicate_page) + "/decision";
+  alice.ok(alice.post(path, {{"version", 1}, {"confirm", false}}));
+  EXPECT_EQ(fx.count("SELECT count(*) FROM pages WHERE duplicate_status = 'rejected'"), 1);
+  Store store(fx.db);
+  int with_duplicate = 0;
+  store.for_each_export_page(
+      [&](const ExportPage& p) { with_duplicate += p.duplicate_of.has_value(); });
+  EXPECT_EQ(with_duplicate, 0);
+}
+
+TEST_F(ReviewApi, QaSamplesAcceptedRowsAndRecordsChecks) {
+  auto alice = browser("Alice");
+  json first = alice.ok(alice.post("/api/qa/next", json::object()))["item"];
+  ASSERT_FALSE(first.is_null());
+  EXPECT_EQ(first["status"], "accepted");
+  const auto id1 = first["id"].get<std::int64_t>();
+  json res = alice.ok(alice.post("/api/qa/" + std::to_string(id1) + "/check",
+                                 {{"version", first["version"]},
+                                  {"signed", first["signed"]},
+                                  {"postal_code", first["postal_code"]}}));
+  EXPECT_EQ(res["correct"], true);
+  EXPECT_EQ(fx.row(id1)["status"], "accepted");
+
+  json second = alice.ok(alice.post("/api/qa/next", json::object()))["item"];
+  ASSERT_FALSE(second.is_null());
+  EXPECT_NE(second["id"], first["id"]);
+  const auto id2 = second["id"].get<std::int64_t>();
+  res = alice.ok(alice.post("/api/qa/" + std::to_string(id2) + "/check",
+                            {{"version", second["version"]},
+                             {"signed", !second["signed"].get<bool>()},
+                             {"postal_code", second["postal_code"]},
+                             {"note", "signature oubliée"}}));
+  EXPECT_EQ(res["correct"], false);
+  EXPECT_EQ(fx.row(id2)["status"], "corrected");
+  EXPECT_EQ(fx.count("SELECT count(*) FROM qa_checks"), 2);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM qa_checks WHERE correct = 0 AND reviewer = 'Alice'"), 1);
+  EXPECT_EQ(res["qa"]["errors"], 1);
+}
+
+TEST_F(ReviewApi, ProgressCountsWhatIsLeftAndDone) {
+  auto alice = browser("Alice");
+  json p = alice.ok(alice.get("/api/progress"));
+  EXPECT_EQ(p["rows_left"], 8);  // 4 on the sheet, 4 on its suspected re-scan
+  EXPECT_EQ(p["sheets_left"], 2);
+  EXPECT_EQ(p["done_today"], 0);
+  const auto id = fx.row_ids[2];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  alice.ok(alice.post("/api/rows/" + std::to_string(id) + "/decision",
+                      {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E1"}}));
+  p = alice.ok(alice.get("/api/progress"));
+  EXPECT_EQ(p["rows_left"], 7);
+  EXPECT_EQ(p["done_today"], 1);
+  EXPECT_EQ(p["mine_today"], 1);
+  EXPECT_EQ(p["my_rows_per_hour"], 1);
+}
+
+TEST_F(ReviewApi, ImagesAreCutFromTheOriginalByIdOnly) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  auto res = alice.get("/api/image/row/" + std::to_string(id) + "/code");
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/png");
+  std::vector<unsigned char> bytes(res->body.begin(), res->body.end());
+  cv::Mat code = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(code.empty());
+  // 300 x 100 cell plus the margin on each side.
+  EXPECT_NEAR(code.rows, 100 * (1 + 2 * 0.12), 3);
+  EXPECT_NEAR(code.cols, 300 + 2 * 12, 3);
+  EXPECT_LT(cv::mean(code)[0], 250);  // ink is there
+  res = alice.get("/api/image/page/" + std::to_string(fx.unread_page));
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/jpeg");
+  // A row of a sheet without boxes has no crop.
+  EXPECT_EQ(alice.get("/api/image/row/99999/code")->status, 404);
+
+  for (const std::string bad :
+       {"/api/image/row/../../../../etc/passwd", "/api/image/row/1/..%2F..%2Fetc%2Fpasswd",
+        "/api/image/page/..%2F..%2Fetc%2Fpasswd", "/api/image/page/1/../../../etc/passwd",
+        "/api/image/page/%2Fetc%2Fpasswd", "/api/image/row/1/signature/../../../../etc/passwd",
+        "/../../../../etc/passwd", "/app.js/../../../../etc/passwd", "/api/image/page/-1",
+        "/api/image/page/99999999999999999999"}) {
+    auto r = alice.get(bad);
+    ASSERT_TRUE(r) << bad;
+    EXPECT_NE(r->status, 200) << bad;
+    EXPECT_EQ(r->body.find("root:"), std::string::npos) << bad;
+  }
+}
+
+TEST_F(ReviewApi, AChangedOriginalIsNeverShownAsTheScannedPage) {
+  auto alice = browser("Alice");
+  cv::imwrite((fx.dir / "env0002.png").string(), draw_sheet("something else"));
+  auto res = alice.get("/api/image/page/" + std::to_string(fx.unread_page));
+  EXPECT_EQ(res->status, 410);
+  fs::remove(fx.dir / "env0003.png");
+  res = alice.get("/api/image/page/" + std::to_string(fx.duplicate_page));
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(json::parse(res->body)["error"], "original_missing");
+}
+
+TEST_F(ReviewApi, StateChangesNeedTheCsrfHeaderAndJson) {
+  httplib::Client c("127.0.0.1", server->port());
+  auto res = c.Post("/api/login", R"({"name":"Mallory"})", "application/json");
+  EXPECT_EQ(res->status, 403);
+  res = c.Post("/api/login", {{"X-Petiscan-CSRF", "0123456789abcdef0123456789abcdef"}},
+               R"({"name":"Mallory"})", "application/json");
+  EXPECT_EQ(res->status, 403);
+  // A form post (what a foreign page can send without asking) is refused too.
+  res = c.Post("/api/login", {{"X-Petiscan-CSRF", csrf}}, "name=Mallory",
+               "application/x-www-form-urlencoded");
+  EXPECT_EQ(res->status, 415);
+  Browser anonymous(server->port(), csrf);
+  EXPECT_EQ(anonymous.post("/api/next", json::object())->status, 401);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM review_leases"), 0);
+}
+
+TEST_F(ReviewApi, ForeignHostHeadersAreRefusedOnLoopback) {
+  // DNS rebinding: a site whose name resolves to 127.0.0.1.
+  httplib::Client c("127.0.0.1", server->port());
+  auto res = c.Get("/api/config", {{"Host", "evil.example:" + std::to_string(server->port())}});
+  EXPECT_EQ(res->status, 403);
+  res = c.Get("/", {{"Host", "localhost:" + std::to_string(server->port())}});
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("app.js"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+}
+
+TEST_F(ReviewApi, BadBodiesAreRefused) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  const std::string path = "/api/rows/" + std::to_string(id) + "/decision";
+  EXPECT_EQ(alice.post_raw(path, std::string(64 * 1024, ' '))->status, 413);
+  EXPECT_EQ(alice.post_raw(path, "{\"version\": 1, ")->status, 400);
+  EXPECT_EQ(alice.post_raw(path, "[1,2,3]")->status, 400);
+  EXPECT_EQ(
+      alice.post(path, {{"version", "1"}, {"signed", true}, {"postal_code", nullptr}})->status,
+      400);
+  EXPECT_EQ(alice.post(path, {{"version", 1}, {"signed", "yes"}, {"postal_code", nullptr}})->status,
+            400);
+  EXPECT_EQ(alice.post(path, {{"version", 1}, {"signed", true}, {"postal_code", 42}})->status, 400);
+  EXPECT_EQ(alice.post(path, {{"version", 1}, {"signed", true}})->status, 400);
+  EXPECT_EQ(alice.post("/api/open", {{"key", "row:1 OR 1=1"}})->status, 400);
+  EXPECT_EQ(alice.post("/api/next", {{"skip", json::array({"../etc"})}})->status, 400);
+  EXPECT_EQ(alice.post("/api/login", {{"name", std::string(200, 'x')}})->status, 400);
+  EXPECT_EQ(alice.post("/api/login", {{"name", "   "}})->status, 400);
+  EXPECT_EQ(alice.post("/api/login", {{"name", "a\u0007b"}})->status, 400);
+  EXPECT_EQ(fx.row(id)["version"], 1);
+}
+
+TEST_F(ReviewApi, SqlMetacharactersAreStoredLiterally) {
+  const std::string name = "Robert'); DROP TABLE rows;-- \"O'Brien\" <b>é</b>";
+  auto bobby = browser(name);
+  const auto id = fx.row_ids[4];
+  bobby.ok(bobby.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  bobby.ok(bobby.post("/api/rows/" + std::to_string(id) + "/decision",
+                      {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E3"}}));
+  json reasons = bobby.ok(bobby.post("/api/next", {{"reason", "x' OR '1'='1"}}));
+  EXPECT_TRUE(reasons["item"].is_null());
+  Store store(fx.db);
+  auto st = store.connection().prepare("SELECT reviewer FROM decisions WHERE row_id = ?");
+  st.bind(1, id);
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.text(0), name);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows"), 27);
+}
+
+TEST(ReviewAccess, NonLoopbackAddressesGetAToken) {
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.1.2.3"));
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("192.168.1.20"));
+  EXPECT_FALSE(is_loopback_host("::"));
+  EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+  ReviewOptions o;
+  EXPECT_FALSE(access_token_for(o).has_value());
+  o.host = "0.0.0.0";
+  auto t1 = access_token_for(o), t2 = access_token_for(o);
+  ASSERT_TRUE(t1 && t2);
+  EXPECT_EQ(t1->size(), 32u);
+  EXPECT_NE(*t1, *t2);
+  o.token = "short";
+  EXPECT_THROW(access_token_for(o), UsageError);
+  o.token = "a-good-token-of-some-length";
+  EXPECT_EQ(access_token_for(o), o.token);
+}
+
+TEST(ReviewAccess, EveryRequestNeedsTheTokenInTokenMode) {
+  Fixture fx;
+  ReviewOptions options;
+  options.db = fx.db;
+  options.port = 0;
+  options.token = "0123456789abcdef-test-token";
+  ReviewServer server(options);
+  server.start();
+  EXPECT_NE(server.url().find("?token=0123456789abcdef-test-token"), std::string::npos);
+  httplib::Client c("127.0.0.1", server.port());
+  for (const char* path : {"/", "/app.js", "/api/config", "/api/image/page/1"}) {
+    EXPECT_EQ(c.Get(path)->status, 401) << path;
+  }
+  EXPECT_EQ(c.Get("/api/config", {{"Authorization", "Bearer wrong-token-0123456789"}})->status,
+            401);
+  EXPECT_EQ(c.Get("/api/config", {{"Authorization", "Bearer " + *options.token}})->status, 200);
+  EXPECT_EQ(c.Get("/api/config", {{"Cookie", "petiscan_token=" + *options.token}})->status, 200);
+  // Opening the printed address stores the token in a cookie and drops it from the URL.
+  auto res = c.Get("/?token=" + *options.token);
+  EXPECT_EQ(res->status, 303);
+  EXPECT_EQ(res->get_header_value("Location"), "/");
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("HttpOnly"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("SameSite=Strict"), std::string::npos);
+  // The token does not replace the CSRF header.
+  auto post = c.Post("/api/login", {{"Cookie", "petiscan_token=" + *options.token}},
+                     R"({"name":"Eve"})", "application/json");
+  EXPECT_EQ(post->status, 403);
+  server.stop();
+}
+
+TEST(ReviewAccess, APortInUseIsAUsageError) {
+  Fixture fx;
+  ReviewOptions options;
+  options.db = fx.db;
+  options.port = 0;
+  ReviewServer first(options);
+  first.start();
+  options.port = first.port();
+  ReviewServer second(options);
+  EXPECT_THROW(second.start(), UsageError);
+  first.stop();
+}
+
+}  // namespace
+}  // namespace petiscan
