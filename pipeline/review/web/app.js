@@ -424,7 +424,7 @@ function renderChrome() {
   batch.addEventListener('change', () => { state.filter.batch = batch.value ? Number(batch.value) : null; restartQueue(); batch.blur(); });
   $('filters').replaceChildren(reason, batch);
 
-  $('who').replaceChildren(state.name ? el('span', { class: 'name' }, '👤 ', state.name) : '',
+  $('who').replaceChildren(state.name ? el('span', { class: 'name' }, state.name) : '',
     state.name ? el('button', { type: 'button', class: 'link', onclick: () => showLogin() }, t('change_name')) : '');
   renderProgress();
   renderLegend();
@@ -902,8 +902,7 @@ function switchLang() {
   state.lang = state.lang === 'fr' ? 'en' : 'fr';
   localStorage.setItem('petiscan.lang', state.lang);
   renderChrome();
-  if (state.item) { const keep = { typed: state.typed, signed: state.signed }; renderItem(); Object.assign(state, keep); setTimeout(updateEditor, 0); }
-  else renderItem();
+  renderItem();  // keeps what is being typed: state.typed and state.signed are untouched
 }
 
 async function start() {
