@@ -152,6 +152,7 @@ void Server::start() {
   service_ = std::make_unique<ReviewService>(options_.db);
   install_routes();
   http_.set_payload_max_length(kMaxBodyBytes);
+  http_.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   // cpp-httplib sets SO_REUSEPORT by default, which lets a second server bind
   // the same port silently (the kernel would then split the requests between
   // two processes). SO_REUSEADDR alone still allows a quick restart.

@@ -21,6 +21,12 @@ namespace petiscan::review {
 // skip list of kMaxSkipped keys under 8 KB; anything bigger is refused (413).
 inline constexpr std::size_t kMaxBodyBytes = 32 * 1024;
 
+// Worker threads: a browser keeps up to 6 connections open to one host
+// (Chromium's limit), each holding a worker while it idles in keep-alive, so
+// 48 threads serve 8 reviewers without one waiting for another's idle
+// connection. Idle threads cost only their stacks.
+inline constexpr std::size_t kHttpThreads = 48;
+
 // Header names the page sends with every state-changing request.
 inline constexpr const char* kCsrfHeader = "X-Petiscan-CSRF";
 inline constexpr const char* kSessionHeader = "X-Petiscan-Session";

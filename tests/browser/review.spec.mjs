@@ -68,13 +68,19 @@ async function shownRow(page) {
   return { source: m[1], rowNo: Number(m[2]) };
 }
 
+// Milliseconds from the last key of a decision to the next item's images on screen.
+const turnaround = [];
+
 // Presses keys, then waits for the page to have loaded its next item.
 async function pressThenNext(page, ...keys) {
-  const next = page.waitForResponse((r) => /\/api\/(next|undo)$/.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
-  for (const k of keys) await page.keyboard.press(k);
+  const next = page.waitForResponse((r) => /\/api\/(next|undo|open|qa\/next)$/.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
+  for (const k of keys.slice(0, -1)) await page.keyboard.press(k);
+  const t0 = performance.now();
+  await page.keyboard.press(keys[keys.length - 1]);
   const res = await next;
   assert.equal(res.status(), 200, await res.text());
-  await page.waitForTimeout(50);
+  await imagesLoaded(page);
+  turnaround.push(performance.now() - t0);
 }
 
 async function imagesLoaded(page) {
@@ -193,7 +199,14 @@ try {
   await page.locator('#lang').click();
   assert.match(await page.locator('#legend').innerText(), /annuler la dernière décision/);
 
-  // 10. The audit trail: who, what, before and after, for every decision.
+  // 10. Arrows: skip to the next row and come back.
+  const current = await shownRow(page);
+  await pressThenNext(page, 'ArrowRight');
+  assert.notDeepEqual(await shownRow(page), current);
+  await pressThenNext(page, 'ArrowLeft');
+  assert.deepEqual(await shownRow(page), current);
+
+  // 11. The audit trail: who, what, before and after, for every decision.
   const audit = sql(db, "SELECT action, reviewer, undone_by FROM decisions ORDER BY id");
   assert.deepEqual(audit.map((d) => d.action), ['sheet_rows', 'duplicate_confirm', 'correct', 'accept', 'correct', 'undo', 'no_code']);
   assert.ok(audit.every((d) => d.reviewer === 'Camille Test'));
@@ -201,7 +214,21 @@ try {
   await page.waitForTimeout(300);
   const today = await page.locator('#progress .stat').nth(1).innerText();
   assert.match(today, /^\D*5\b/, today);  // done today: 5 decisions stand (one undone, the undo itself not counted)
+
+  // 12. QA: a random automatically accepted row; Enter says the machine was right.
+  await page.locator('button[data-mode="qa"]').click();
+  await page.locator('.row-card.qa').waitFor();
+  await imagesLoaded(page);
+  const checked = await shownRow(page);
+  assert.equal(rowOf(db, checked.source, checked.rowNo).status, 'accepted');
+  await pressThenNext(page, 'Enter');
+  const qa = sql(db, 'SELECT q.correct, q.reviewer, r.row_no, f.name FROM qa_checks q JOIN rows r ON r.id = q.row_id JOIN pages p ON p.id = r.page_id JOIN files f ON f.id = p.file_id');
+  assert.deepEqual(qa, [{ correct: 1, reviewer: 'Camille Test', row_no: checked.rowNo, name: checked.source }]);
+  assert.equal(rowOf(db, checked.source, checked.rowNo).status, 'accepted');
   assert.deepEqual(problems, []);
+  const sorted = [...turnaround].sort((a, b) => a - b);
+  console.log(`review_browser: ${sorted.length} decisions/moves, key to next item with its images: ` +
+    `median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms`);
   await context.close();
   context = null;
 
