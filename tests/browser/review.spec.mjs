@@ -122,6 +122,9 @@ try {
   // 1. The sheet whose table was not found comes first: type it by hand.
   await page.locator('.sheet-card').waitFor();
   assert.match(await page.locator('.sheet-card h2').innerText(), /Tableau introuvable/);
+  await imagesLoaded(page);
+  mkdirSync(dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-sheet.png') });
   await page.locator('.sheet-row[data-row="1"] input.code').fill('h1a1a1');
   await page.locator('.sheet-row[data-row="2"] input.code').fill('G5L 8K2');
   await pressThenNext(page, 'Control+Enter');
@@ -164,6 +167,11 @@ try {
   // 5. Côté, signature without a code: mark it unsigned...
   shown = await shownRow(page);
   assert.deepEqual(shown, { source: 'env0001.png', rowNo: 5 });
+  // (a mouse click on the toggle, then Space twice: each press toggles once)
+  await page.locator('#signed-toggle').click();
+  assert.match(await page.locator('#signed-toggle').innerText(), /Non signée/);
+  await page.keyboard.press('Space');
+  assert.doesNotMatch(await page.locator('#signed-toggle').innerText(), /Non signée/);
   await page.keyboard.press('Space');
   assert.match(await page.locator('#signed-toggle').innerText(), /Non signée/);
   await pressThenNext(page, 'Enter');

@@ -93,7 +93,7 @@ const TEXT = {
     legend_arrows: 'précédent / passer',
     legend_esc: 'revenir à la lecture machine',
     legend_save_sheet: 'enregistrer les lignes',
-    legend_not_sheet: 'pas une feuille',
+    legend_not_sheet: 'pas une feuille (Échap pour sortir des cases)',
     legend_same: 'même feuille',
     legend_different: 'feuilles différentes',
     conflict: 'Conflit',
@@ -196,7 +196,7 @@ const TEXT = {
     legend_arrows: 'previous / skip',
     legend_esc: "back to the machine's reading",
     legend_save_sheet: 'save the rows',
-    legend_not_sheet: 'not a sheet',
+    legend_not_sheet: 'not a sheet (Esc to leave the fields)',
     legend_same: 'same sheet',
     legend_different: 'different sheets',
     conflict: 'Conflict',
@@ -496,7 +496,7 @@ function renderItem() {
   else if (item.type === 'sheet') main.replaceChildren(renderSheet(item));
   else main.replaceChildren(renderDuplicate(item));
   if (item.type === 'sheet') {
-    const first = main.querySelector('input');
+    const first = main.querySelector('input.code');
     if (first) first.focus();
   }
 }
@@ -801,13 +801,14 @@ function renderDuplicate(item) {
 function onKey(e) {
   if (!$('login').hidden) return;
   const target = e.target;
-  const inField = target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
+  const inField = (target instanceof HTMLInputElement && target.type !== 'checkbox') || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement;
   const item = state.item;
   const ctrl = e.ctrlKey || e.metaKey;
 
   if (ctrl && (e.key === 'z' || e.key === 'Z')) { e.preventDefault(); undo(); return; }
   if (item && item.type === 'sheet') {
     if (ctrl && e.key === 'Enter') { e.preventDefault(); submitSheet(false); return; }
+    if (e.key === 'Escape' && target instanceof HTMLElement) { target.blur(); return; }
     if (inField) return;
   } else if (inField) {
     return;
@@ -915,6 +916,12 @@ async function start() {
 async function boot() {
   $('lang').addEventListener('click', () => { switchLang(); $('lang').blur(); });
   document.addEventListener('keydown', onKey);
+  // A clicked button must not keep the focus: Enter or Space would press it
+  // again on top of the keyboard shortcut.
+  document.addEventListener('click', (e) => {
+    const button = e.target instanceof Element ? e.target.closest('button') : null;
+    if (button && !button.closest('#login')) button.blur();
+  });
   window.addEventListener('pagehide', () => {
     if (state.session) {
       fetch('/api/release', { method: 'POST', keepalive: true, credentials: 'same-origin',
