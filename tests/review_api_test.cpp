@@ -696,6 +696,28 @@ TEST(ReviewAccess, EveryRequestNeedsTheTokenInTokenMode) {
   server.stop();
 }
 
+TEST_F(ReviewApi, RelativeOriginalPathsAreFoundNextToTheDatabase) {
+  {
+    Store store(fx.db);
+    store.connection().exec(
+        "UPDATE files SET path = name");  // scanned as "petiscan scan env0001.png"
+  }
+  ASSERT_FALSE(fs::exists("env0001.png"));  // the test runs elsewhere
+  auto alice = browser("Alice");
+  EXPECT_EQ(alice.get("/api/image/row/" + std::to_string(fx.row_ids[1]) + "/signature")->status,
+            200);
+}
+
+TEST(ReviewAccess, AMissingDatabaseIsNeverCreated) {
+  test::TempDir dir;
+  ReviewOptions options;
+  options.db = dir / "typo.db";
+  options.port = 0;
+  ReviewServer server(options);
+  EXPECT_THROW(server.start(), DatabaseError);
+  EXPECT_FALSE(fs::exists(options.db));
+}
+
 TEST(ReviewAccess, APortInUseIsAUsageError) {
   Fixture fx;
   ReviewOptions options;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/i18n.h"
 
 namespace petiscan::review {
 
@@ -436,7 +437,15 @@ StorePool::Lease StorePool::acquire() {
 
 // ------------------------------------------------------------------ service
 
-ReviewService::ReviewService(std::filesystem::path db) : pool_(std::move(db)) {
+ReviewService::ReviewService(std::filesystem::path db)
+    : db_dir_(std::filesystem::absolute(db).parent_path()), pool_(db) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(db, ec)) {
+    throw DatabaseError(tr("base du projet introuvable : " + db.string() +
+                               " (lancez d'abord « petiscan scan », ou indiquez --db)",
+                           "project database not found: " + db.string() +
+                               " (run \"petiscan scan\" first, or give --db)"));
+  }
   pool_.acquire();  // opens (and migrates) the database now: a bad path fails at start
 }
 
@@ -834,6 +843,16 @@ json ReviewService::qa_check(const Reviewer& who, std::int64_t row_id, std::int6
   return out;
 }
 
+std::filesystem::path ReviewService::original_path(const std::string& recorded) const {
+  const std::filesystem::path path(recorded);
+  std::error_code ec;
+  if (path.is_relative() && !std::filesystem::exists(path, ec) &&
+      std::filesystem::exists(db_dir_ / path, ec)) {
+    return db_dir_ / path;
+  }
+  return path;
+}
+
 ImageSource ReviewService::row_image(std::int64_t row_id, RowPart part) {
   auto store = pool_.acquire();
   auto st = store->connection().prepare(
@@ -856,7 +875,7 @@ ImageSource ReviewService::row_image(std::int64_t row_id, RowPart part) {
   src.page_no = st.integer(2);
   src.content_hash = st.text(3);
   src.rotation_deg = 0;  // boxes are corners of the upright content already
-  src.path = st.text(5);
+  src.path = original_path(st.text(5));
   src.file_name = st.text(6);
   src.quad = quad;
   return src;
@@ -874,7 +893,7 @@ ImageSource ReviewService::page_image(std::int64_t page_id) {
   src.page_no = st.integer(0);
   src.content_hash = st.text(1);
   src.rotation_deg = rotation_of(st.text(2));
-  src.path = st.text(3);
+  src.path = original_path(st.text(3));
   src.file_name = st.text(4);
   return src;
 }

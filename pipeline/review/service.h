@@ -94,6 +94,7 @@ class StorePool {
 
 class ReviewService {
  public:
+  // Throws DatabaseError when `db` does not exist (review never creates a project).
   explicit ReviewService(std::filesystem::path db);
 
   // Reasons (with counts) and batches the queue can be filtered by.
@@ -141,6 +142,12 @@ class ReviewService {
   ImageSource page_image(std::int64_t page_id);
 
  private:
+  // files.path as recorded; a relative path that is not found from the
+  // current folder is tried from the database's folder (where `petiscan scan`
+  // usually ran).
+  std::filesystem::path original_path(const std::string& recorded) const;
+
+  std::filesystem::path db_dir_;
   StorePool pool_;
 };
 
