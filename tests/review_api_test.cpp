@@ -398,6 +398,23 @@ TEST_F(ReviewApi, LeasedItemsGoToOneReviewerAndOthersCannotWriteThem) {
   EXPECT_EQ(bob.post("/api/open", {{"key", a["key"]}})->status, 200);
 }
 
+TEST_F(ReviewApi, AnExpiredLeaseFreesTheItem) {
+  auto alice = browser("Alice");
+  auto bob = browser("Bob");
+  const json a = alice.next({{"reason", "uncertain_code"}})["item"];
+  EXPECT_EQ(bob.post("/api/open", {{"key", a["key"]}})->status, 409);
+  {
+    Store store(fx.db);  // Alice went for lunch: her lease ran out
+    store.connection().exec("UPDATE review_leases SET expires_at = expires_at - 3600");
+  }
+  EXPECT_EQ(bob.next({{"reason", "uncertain_code"}})["item"]["key"], a["key"]);
+  // Alice comes back and writes: refused, Bob holds it now; nothing is lost.
+  auto res = alice.post("/api/rows/" + std::to_string(a["id"].get<std::int64_t>()) + "/decision",
+                        {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E3"}});
+  EXPECT_EQ(res->status, 409);
+  EXPECT_EQ(fx.row(a["id"])["status"], "review");
+}
+
 TEST_F(ReviewApi, StaleVersionsAreRefusedAndNothingIsAppliedTwice) {
   auto alice = browser("Alice");
   const auto id = fx.row_ids[6];
@@ -682,7 +699,9 @@ TEST(ReviewAccess, EveryRequestNeedsTheTokenInTokenMode) {
   EXPECT_EQ(c.Get("/api/config", {{"Authorization", "Bearer wrong-token-0123456789"}})->status,
             401);
   EXPECT_EQ(c.Get("/api/config", {{"Authorization", "Bearer " + *options.token}})->status, 200);
-  EXPECT_EQ(c.Get("/api/config", {{"Cookie", "petiscan_token=" + *options.token}})->status, 200);
+  const std::string cookie = "petiscan_token_" + std::to_string(server.port()) + "=";
+  EXPECT_EQ(c.Get("/api/config", {{"Cookie", "other=1; " + cookie + *options.token}})->status, 200);
+  EXPECT_EQ(c.Get("/api/config", {{"Cookie", "petiscan_token_1=" + *options.token}})->status, 401);
   // Opening the printed address stores the token in a cookie and drops it from the URL.
   auto res = c.Get("/?token=" + *options.token);
   EXPECT_EQ(res->status, 303);
@@ -690,8 +709,8 @@ TEST(ReviewAccess, EveryRequestNeedsTheTokenInTokenMode) {
   EXPECT_NE(res->get_header_value("Set-Cookie").find("HttpOnly"), std::string::npos);
   EXPECT_NE(res->get_header_value("Set-Cookie").find("SameSite=Strict"), std::string::npos);
   // The token does not replace the CSRF header.
-  auto post = c.Post("/api/login", {{"Cookie", "petiscan_token=" + *options.token}},
-                     R"({"name":"Eve"})", "application/json");
+  auto post = c.Post("/api/login", {{"Cookie", cookie + *options.token}}, R"({"name":"Eve"})",
+                     "application/json");
   EXPECT_EQ(post->status, 403);
   server.stop();
 }

@@ -210,7 +210,7 @@ httplib::Server::HandlerResponse Server::check_access(const Request& req, Respon
     }
   } else {
     const std::string bearer = req.get_header_value("Authorization");
-    const bool by_cookie = same_secret(cookie_value(req, kTokenCookie), *token_);
+    const bool by_cookie = same_secret(cookie_value(req, token_cookie()), *token_);
     const bool by_header =
         bearer.rfind("Bearer ", 0) == 0 && same_secret(bearer.substr(7), *token_);
     const bool by_query =
@@ -225,8 +225,8 @@ httplib::Server::HandlerResponse Server::check_access(const Request& req, Respon
     if (by_query && !by_cookie && req.method == "GET" && !is_api(req)) {
       // Keep the token in a cookie the page's own requests carry, and out of
       // the address bar (and of anything copied from it).
-      res.set_header("Set-Cookie", std::string(kTokenCookie) + "=" + *token_ +
-                                       "; Path=/; HttpOnly; SameSite=Strict");
+      res.set_header("Set-Cookie",
+                     token_cookie() + "=" + *token_ + "; Path=/; HttpOnly; SameSite=Strict");
       res.set_redirect(req.path, 303);
       return HR::Handled;
     }

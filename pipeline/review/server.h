@@ -30,7 +30,9 @@ inline constexpr std::size_t kHttpThreads = 48;
 // Header names the page sends with every state-changing request.
 inline constexpr const char* kCsrfHeader = "X-Petiscan-CSRF";
 inline constexpr const char* kSessionHeader = "X-Petiscan-Session";
-inline constexpr const char* kTokenCookie = "petiscan_token";
+// Cookies ignore ports: the name carries the port, so two review servers on
+// one machine do not overwrite each other's token ("petiscan_token_8080").
+inline constexpr const char* kTokenCookie = "petiscan_token_";
 
 // Random bytes from OpenSSL, as lowercase hex (tokens, session ids).
 std::string random_hex(std::size_t bytes);
@@ -50,6 +52,7 @@ class Server {
   httplib::Server::HandlerResponse check_access(const httplib::Request& req,
                                                 httplib::Response& res);
   Reviewer reviewer_of(const httplib::Request& req);
+  std::string token_cookie() const { return kTokenCookie + std::to_string(port_); }
 
   ReviewOptions options_;
   std::optional<std::string> token_;

@@ -625,6 +625,10 @@ async function run(fn) {
     if (e instanceof ApiFailure) {
       fail(e);
       if (e.code === 'version_conflict' && state.item) await reopen(state.item.key);
+      if (e.code === 'leased' && state.item) {   // someone else has it: move on
+        state.skipped.push(state.item.key);
+        await loadNext().catch(() => {});
+      }
     } else {
       console.error(e);
       toast(String(e), 'error');
