@@ -10,6 +10,7 @@
 
 #include "ingest/ingest.h"
 #include "review/review.h"
+#include "review/validate.h"
 #include "store/store.h"
 #include "support/test_support.h"
 
@@ -659,6 +660,47 @@ TEST_F(ReviewApi, SqlMetacharactersAreStoredLiterally) {
   ASSERT_TRUE(st.step());
   EXPECT_EQ(st.text(0), name);
   EXPECT_EQ(fx.count("SELECT count(*) FROM rows"), 27);
+}
+
+TEST(ReviewInput, NamesAreTrimmedUtf8WithoutControls) {
+  using review::clean_reviewer_name;
+  EXPECT_EQ(clean_reviewer_name("  Hélène Côté "), "Hélène Côté");
+  EXPECT_EQ(clean_reviewer_name(std::string(60, 'x')), std::string(60, 'x'));
+  std::string sixty_accents;
+  for (int i = 0; i < 60; ++i) sixty_accents += "é";  // 60 characters, 120 bytes
+  EXPECT_EQ(clean_reviewer_name(sixty_accents), sixty_accents);
+  for (const std::string& bad :
+       {std::string(""), std::string("   "), std::string(61, 'x'), std::string("a\tb"),
+        std::string("a\x7f"), std::string("\xc0\xaf"), std::string("\xe0\x80\xaf"),
+        std::string("\xed\xa0\x80"), std::string("\xc2\x85"), std::string("abc\xe2\x82")}) {
+    EXPECT_THROW(clean_reviewer_name(bad), review::ApiError) << bad;
+  }
+}
+
+TEST(ReviewInput, ItemKeysAndIds) {
+  using review::parse_id;
+  using review::parse_item_key;
+  EXPECT_EQ(parse_item_key("row:12")->str(), "row:12");
+  EXPECT_EQ(parse_item_key("sheet:3")->type, review::ItemKey::Type::Sheet);
+  EXPECT_EQ(parse_item_key("dup:7")->id, 7);
+  for (const char* bad : {"row:", "row:0", "row:-1", "row:1 ", "row:1;", "page:1", "row:0x10", ":1",
+                          "row:99999999999999999"}) {
+    EXPECT_FALSE(parse_item_key(bad)) << bad;
+  }
+  EXPECT_EQ(parse_id("9007199254740991"), 9007199254740991);
+  EXPECT_FALSE(parse_id("9007199254740992"));
+  EXPECT_FALSE(parse_id("+5"));
+}
+
+TEST(ReviewInput, PostalCodesAreCanonicalised) {
+  auto code = [](const json& v) { return review::require_postal_code({{"c", v}}, "c"); };
+  EXPECT_EQ(code("h2e2e9"), "H2E 2E9");
+  EXPECT_EQ(code("H2E 2E9"), "H2E 2E9");
+  EXPECT_EQ(code(nullptr), std::nullopt);
+  for (const char* bad : {"D2E 2E9", "W2E 2E9", "H2E 2E", "H2E 2E99", "22E 2E9", "", "H2O 2E9"}) {
+    EXPECT_THROW(code(bad), review::ApiError) << bad;
+  }
+  EXPECT_THROW(code(12), review::ApiError);
 }
 
 TEST(ReviewAccess, NonLoopbackAddressesGetAToken) {

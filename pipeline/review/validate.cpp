@@ -1,5 +1,6 @@
 #include "validate.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "recognize/postal_code.h"
@@ -135,7 +136,10 @@ std::optional<std::string> require_postal_code(const nlohmann::json& obj, const 
   if (it == obj.end()) throw bad_request(field, "manquant", "missing");
   if (it->is_null()) return std::nullopt;
   if (!it->is_string()) throw bad_request(field, "texte ou null attendu", "text or null expected");
-  const auto& text = it->get_ref<const std::string&>();
+  // Reviewers type "h2e2e9" as often as "H2E 2E9": ASCII case is folded here,
+  // the grammar is the recognizer's.
+  std::string text = it->get<std::string>();
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto code = text.size() <= 16 ? normalize_postal_code(text) : std::nullopt;
   if (!code) {
     throw ApiError(400, "invalid_postal_code",
