@@ -567,8 +567,20 @@ TEST_F(ReviewApi, ImagesAreCutFromTheOriginalByIdOnly) {
   res = alice.get("/api/image/page/" + std::to_string(fx.unread_page));
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "image/jpeg");
-  // A row of a sheet without boxes has no crop.
+  // Unknown rows, and boxes that are degenerate or not JSON, give no crop (and no 500).
   EXPECT_EQ(alice.get("/api/image/row/99999/code")->status, 404);
+  {
+    Store store(fx.db);
+    store.connection().exec(
+        "UPDATE rows SET boxes = '{\"code\": [[5,5],[5,5],[5,5],[5,5]]}' "
+        "WHERE id = " +
+        std::to_string(fx.row_ids[8]));
+    store.connection().exec("UPDATE rows SET boxes = 'not json' WHERE id = " +
+                            std::to_string(fx.row_ids[9]));
+  }
+  EXPECT_EQ(alice.get("/api/image/row/" + std::to_string(fx.row_ids[8]) + "/code")->status, 404);
+  EXPECT_EQ(alice.get("/api/image/row/" + std::to_string(fx.row_ids[9]) + "/code")->status, 404);
+  EXPECT_EQ(alice.get("/api/image/row/" + std::to_string(fx.row_ids[8]) + "/row")->status, 404);
 
   for (const std::string bad :
        {"/api/image/row/../../../../etc/passwd", "/api/image/row/1/..%2F..%2Fetc%2Fpasswd",

@@ -81,6 +81,9 @@ EncodedImage render_crop(const cv::Mat& page, const Quad& quad) {
   const double height =
       (distance(grown.pts[0], grown.pts[3]) + distance(grown.pts[1], grown.pts[2])) / 2;
   const cv::Mat cell = cut_cell(page, grown, height > kMaxCropHeight ? kMaxCropHeight : 0);
+  if (cell.empty()) {
+    throw ApiError(404, "no_box", "cadre vide pour cette case", "empty box for this cell");
+  }
   EncodedImage out{"image/png", {}};
   cv::imencode(".png", cell, out.bytes, {cv::IMWRITE_PNG_COMPRESSION, 1});
   return out;
