@@ -110,6 +110,30 @@ CREATE TABLE review_leases (
 ALTER TABLE decisions ADD COLUMN undone_by INTEGER REFERENCES decisions(id);
 CREATE INDEX decisions_reviewer ON decisions(reviewer, id);
 )sql",
+    // 3: report (pipeline/aggregate, pipeline/dedup): the postal-code -> riding
+    // mapping loaded by `petiscan ridings import`, and an index for finding
+    // re-scans by their fingerprint's prefix (the pattern of signed rows).
+    R"sql(
+CREATE TABLE ridings (
+  code TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+);
+CREATE TABLE riding_codes (
+  postal TEXT NOT NULL,
+  riding TEXT NOT NULL REFERENCES ridings(code),
+  PRIMARY KEY (postal, riding)
+) WITHOUT ROWID;
+CREATE TABLE riding_imports (
+  id          INTEGER PRIMARY KEY,
+  file        TEXT NOT NULL,
+  imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  rows_read   INTEGER NOT NULL,
+  codes       INTEGER NOT NULL,
+  ridings     INTEGER NOT NULL,
+  ambiguous   INTEGER NOT NULL
+);
+CREATE INDEX pages_fingerprint ON pages(fingerprint) WHERE fingerprint IS NOT NULL;
+)sql",
 };
 
 }  // namespace
