@@ -5,10 +5,10 @@
 // deskew/, rectify/, table/, rows/, signed/); this folder only chains them.
 #pragma once
 
+#include <iosfwd>
+
 #include "core/debug.h"
 #include "core/types.h"
-
-#include <iosfwd>
 
 namespace petiscan {
 

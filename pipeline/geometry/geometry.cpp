@@ -1,0 +1,275 @@
+// The geometry stages, chained: binarise, deskew, quarter turn, table frame,
+// half turn, rectification, rows, signed. Decisions are logged in words at
+// debug level (-v); --debug-dir gets an image at each step.
+#include "geometry/geometry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+#include "geometry/settings.h"
+
+namespace petiscan {
+
+void GeometrySettings::validate() const {
+  if (work_dpi < 72 || work_dpi > 400) throw UsageError("geometry.work_dpi: 72 to 400");
+  if (binarize_window_in <= 0 || binarize_window_in > 2)
+    throw UsageError("geometry.binarize_window_in: (0, 2]");
+  if (binarize_offset <= 0 || binarize_offset > 100)
+    throw UsageError("geometry.binarize_offset: (0, 100]");
+  deskew.validate();
+  orient.validate();
+  table.validate();
+  rectify.validate();
+  rows.validate();
+  signature.validate();
+  classify.validate();
+}
+
+nlohmann::json GeometrySettings::to_json() const {
+  return {
+      {"work_dpi", work_dpi},
+      {"binarize_window_in", binarize_window_in},
+      {"binarize_offset", binarize_offset},
+      {"deskew",
+       {{"coarse_step_deg", deskew.coarse_step_deg},
+        {"fine_range_deg", deskew.fine_range_deg},
+        {"fine_step_deg", deskew.fine_step_deg},
+        {"max_points", deskew.max_points},
+        {"good_confidence", deskew.good_confidence}}},
+      {"orient",
+       {{"quarter_turn_ratio", orient.quarter_turn_ratio},
+        {"good_confidence", orient.good_confidence}}},
+      {"table",
+       {{"horizontal_kernel", table.horizontal_kernel},
+        {"vertical_kernel", table.vertical_kernel},
+        {"gap_bridge", table.gap_bridge},
+        {"min_rule_width", table.min_rule_width},
+        {"end_tolerance", table.end_tolerance},
+        {"min_rules", table.min_rules}}},
+      {"rectify",
+       {{"canonical_width", rectify.canonical_width}, {"cell_margin", rectify.cell_margin}}},
+      {"rows",
+       {{"min_row_fraction", rows.min_row_fraction},
+        {"max_row_fraction", rows.max_row_fraction},
+        {"match_tolerance", rows.match_tolerance},
+        {"min_matched", rows.min_matched},
+        {"rule_coverage", rows.rule_coverage}}},
+      {"signed",
+       {{"edge_band", signature.edge_band},
+        {"side_band", signature.side_band},
+        {"min_ink", signature.min_ink},
+        {"min_stroke_width", signature.min_stroke_width},
+        {"good_confidence", signature.good_confidence}}},
+      {"classify",
+       {{"blank_max_ink", classify.blank_max_ink},
+        {"sheet_min_long_rules", classify.sheet_min_long_rules}}},
+  };
+}
+
+namespace {
+
+cv::Mat binarize(const cv::Mat& gray, double dpi, const GeometrySettings& s) {
+  cv::Mat smooth, ink;
+  cv::medianBlur(gray, smooth, 3);
+  const int window = std::max(3, static_cast<int>(s.binarize_window_in * dpi) | 1);
+  cv::adaptiveThreshold(smooth, ink, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, window,
+                        s.binarize_offset);
+  return ink;
+}
+
+cv::Matx33d affine3(const cv::Mat& m23) {
+  cv::Matx33d m = cv::Matx33d::eye();
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 3; ++c) m(r, c) = m23.at<double>(r, c);
+  }
+  return m;
+}
+
+// Turns the work images a quarter clockwise and records it in `to_work`.
+void quarter_turn(std::vector<cv::Mat*> images, cv::Matx33d& to_work) {
+  const int h = images.front()->rows;
+  for (cv::Mat* m : images) cv::rotate(*m, *m, cv::ROTATE_90_CLOCKWISE);
+  const cv::Matx33d q(0, -1, h - 1.0, 1, 0, 0, 0, 0, 1);
+  to_work = q * to_work;
+}
+
+cv::Mat draw_debug(const cv::Mat& gray) {
+  cv::Mat out;
+  cv::cvtColor(gray, out, cv::COLOR_GRAY2BGR);
+  return out;
+}
+
+}  // namespace
+
+SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, DebugWriter& debug) {
+  SheetGeometry g;
+  // 1. Work image at a fixed resolution; `to_work` maps original -> work pixels.
+  const double scale = std::min(1.0, s.work_dpi / std::max(1.0, page.dpi));
+  const double dpi = page.dpi * scale;
+  cv::Mat gray;
+  if (scale < 1.0)
+    cv::resize(page.gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
+  else
+    gray = page.gray.clone();
+  cv::Matx33d to_work(scale, 0, 0, 0, scale, 0, 0, 0, 1);
+  cv::Mat ink = binarize(gray, dpi, s);
+  debug.write("binarize", "ink", ink);
+
+  // 2. Blank or not, from ink without specks.
+  cv::Mat solid;
+  cv::erode(ink, solid, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
+  const double ink_share = static_cast<double>(cv::countNonZero(solid)) / (ink.rows * ink.cols);
+
+  // 3. Deskew (modulo a quarter turn), on a canvas large enough to keep the corners.
+  const SkewEstimate skew = estimate_skew(ink, s.deskew);
+  double angle = skew.confidence >= s.deskew.good_confidence ? skew.angle_deg : 0.0;
+  spdlog::debug("deskew: {:.2f}° (confidence {:.2f} {} {:.2f}){}", skew.angle_deg, skew.confidence,
+                skew.confidence >= s.deskew.good_confidence ? "≥" : "<", s.deskew.good_confidence,
+                angle == 0.0 && skew.angle_deg != 0.0 ? ", not applied" : "");
+  if (angle != 0.0) {
+    const cv::Point2f centre(gray.cols / 2.0f, gray.rows / 2.0f);
+    cv::Mat rot = cv::getRotationMatrix2D(centre, -angle, 1.0);
+    const double a = angle * CV_PI / 180.0;
+    const int w2 = static_cast<int>(
+        std::ceil(gray.cols * std::abs(std::cos(a)) + gray.rows * std::abs(std::sin(a))));
+    const int h2 = static_cast<int>(
+        std::ceil(gray.cols * std::abs(std::sin(a)) + gray.rows * std::abs(std::cos(a))));
+    rot.at<double>(0, 2) += (w2 - gray.cols) / 2.0;
+    rot.at<double>(1, 2) += (h2 - gray.rows) / 2.0;
+    cv::warpAffine(gray, gray, rot, {w2, h2}, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                   cv::Scalar(255));
+    cv::warpAffine(ink, ink, rot, {w2, h2}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(0));
+    to_work = affine3(rot) * to_work;
+  }
+  g.skew_confidence = skew.confidence;
+
+  // 4. Quarter turn, from the long rules (or the text lines).
+  LineMasks masks = find_line_masks(ink, s.table);
+  const QuarterTurnEstimate qt =
+      estimate_quarter_turn(masks.horizontal, masks.vertical, ink, s.orient);
+  spdlog::debug("orientation: {} (confidence {:.2f})",
+                qt.turn ? "lines run vertically, turned a quarter" : "lines run horizontally",
+                qt.confidence);
+  if (qt.turn) {
+    quarter_turn({&gray, &ink, &masks.horizontal, &masks.vertical}, to_work);
+    std::swap(masks.horizontal, masks.vertical);
+    masks = find_line_masks(ink, s.table);
+  }
+  debug.write("table", "horizontal-rules", masks.horizontal);
+
+  // 5. The table's frame and, from its column split, the half turn.
+  TableFrame frame = find_table_frame(masks, s.table);
+  int rotation = qt.turn ? 90 : 0;
+  g.rotation_confidence = qt.confidence;
+  std::array<cv::Point2f, 4> corners = frame.corners;
+  if (frame.found) {
+    const double top = std::min(corners[0].y, corners[1].y);
+    const double bottom = std::max(corners[2].y, corners[3].y);
+    const double above = cv::countNonZero(solid.rowRange(
+        0, std::clamp(static_cast<int>(top * solid.rows / ink.rows), 0, solid.rows)));
+    const double below = cv::countNonZero(solid.rowRange(
+        std::clamp(static_cast<int>(bottom * solid.rows / ink.rows), 0, solid.rows), solid.rows));
+    const HalfTurnEstimate ht =
+        estimate_half_turn(frame.split_fraction, qt.turn ? 0 : above, qt.turn ? 0 : below);
+    spdlog::debug("orientation: column split at {:.0f} % across: {} (confidence {:.2f})",
+                  frame.split_fraction * 100, ht.turn ? "upside down, turned" : "upright",
+                  ht.confidence);
+    if (ht.turn) {
+      rotation += 180;
+      corners = {corners[2], corners[3], corners[0], corners[1]};
+    }
+    g.rotation_confidence = std::min(std::max(qt.confidence, 0.5), ht.confidence);
+  }
+  g.rotation_deg = rotation % 360;
+
+  // 6. Rectify the table and find its 9 rows.
+  RowLayout layout;
+  cv::Mat canon_gray, canon_ink, cell_ink;
+  cv::Matx33d c2o = cv::Matx33d::eye();
+  const cv::Matx33d to_original = to_work.inv();
+  if (frame.found) {
+    std::array<cv::Point2f, 4> orig;
+    for (int i = 0; i < 4; ++i) orig[i] = apply(to_original, corners[i]);
+    const double width = (cv::norm(orig[1] - orig[0]) + cv::norm(orig[2] - orig[3])) / 2;
+    const double height = (cv::norm(orig[3] - orig[0]) + cv::norm(orig[2] - orig[1])) / 2;
+    const cv::Size canon(
+        s.rectify.canonical_width,
+        std::max(50, static_cast<int>(s.rectify.canonical_width * height / std::max(1.0, width))));
+    c2o = canonical_to_image(orig, canon);
+    canon_gray = warp_to_canonical(gray, to_work * c2o, canon);
+    canon_ink = binarize(canon_gray, dpi * canon.width / std::max(1.0, width * scale), s);
+    const LineMasks cm = find_line_masks(canon_ink, s.table);
+    const double split = frame.split_fraction;
+    layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
+    cv::Mat rules;
+    cv::dilate(cm.horizontal | cm.vertical, rules,
+               cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+    cell_ink = canon_ink & ~rules;
+    // The skew: the table's top edge, seen on the upright page.
+    cv::Point2f v = orig[1] - orig[0];
+    for (int r = 0; r < g.rotation_deg; r += 90) v = cv::Point2f(-v.y, v.x);
+    g.skew_deg = std::atan2(-v.y, v.x) * 180.0 / CV_PI;
+  }
+  g.table_found = frame.found && layout.found;
+  g.table_confidence = g.table_found ? std::min(frame.confidence, layout.confidence) : 0;
+  if (!g.table_found) g.reason = "table_not_found";
+  spdlog::debug("table: {} ({} rules, {} of 10 row boundaries seen{})",
+                g.table_found ? "found" : "not found", frame.rules, layout.matched,
+                frame.reason.empty() ? "" : ", " + frame.reason);
+
+  // 7. Kind.
+  const KindEstimate kind =
+      classify_page(ink_share, g.table_found, g.table_confidence, frame.long_rules, s.classify);
+  g.kind = kind.kind;
+  g.kind_confidence = kind.confidence;
+  spdlog::debug("kind: {} (confidence {:.2f}, ink {:.2f} %)", to_string(g.kind), kind.confidence,
+                ink_share * 100);
+  if (g.kind != PageKind::Signatures) g.reason.clear();
+  if (!g.table_found) return g;
+  g.canonical_to_original = c2o;
+
+  // 8. Each row: boxes in original coordinates, signed or not, ink in the code cell.
+  cv::Mat canvas = debug.enabled() ? draw_debug(canon_gray) : cv::Mat();
+  const double cw = canon_gray.cols;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    RowGeometry& row = g.rows[r];
+    const double y0 = layout.boundaries[r], y1 = layout.boundaries[r + 1];
+    const double hgt = y1 - y0, m = s.rectify.cell_margin * hgt;
+    row.row = map_rect(c2o, {0, y0, cw, hgt});
+    row.signature_cell = map_rect(c2o, {-m, y0 - m, layout.split_x + 2 * m, hgt + 2 * m});
+    row.code_cell =
+        map_rect(c2o, {layout.split_x - m, y0 - m, cw - layout.split_x + 2 * m, hgt + 2 * m});
+    const cv::Rect sig_rect =
+        cv::Rect(cv::Point(0, static_cast<int>(y0)),
+                 cv::Point(static_cast<int>(layout.split_x), static_cast<int>(y1))) &
+        cv::Rect(0, 0, cell_ink.cols, cell_ink.rows);
+    const cv::Rect code_rect =
+        cv::Rect(cv::Point(static_cast<int>(layout.split_x), static_cast<int>(y0)),
+                 cv::Point(cell_ink.cols, static_cast<int>(y1))) &
+        cv::Rect(0, 0, cell_ink.cols, cell_ink.rows);
+    const CellInk sig = measure_cell(cell_ink(sig_rect), s.signature);
+    const SignedEstimate est = decide_signed(sig, s.signature);
+    row.is_signed = est.is_signed;
+    row.signed_confidence = est.confidence;
+    row.code_ink = measure_cell(cell_ink(code_rect), s.signature).ink;
+    spdlog::debug("row {}: {} (ink {:.2f} %, widest stroke {:.0f} %, confidence {:.3f})", r + 1,
+                  est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.widest * 100,
+                  est.confidence);
+    if (!canvas.empty()) {
+      cv::rectangle(canvas, sig_rect, est.is_signed ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220),
+                    2);
+      cv::rectangle(canvas, code_rect, cv::Scalar(200, 120, 0), 1);
+    }
+  }
+  debug.write("rows", "decisions", canvas);
+  return g;
+}
+
+cv::Mat cut_cell(const cv::Mat& original, const Quad& quad, int out_height) {
+  return cut_quad(original, quad, out_height);
+}
+
+}  // namespace petiscan

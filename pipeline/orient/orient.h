@@ -1,0 +1,42 @@
+// Orientation: which quarter turn makes the page upright.
+//
+// Two separate estimates. On the deskewed page, the quarter turn comes from
+// the long ruling lines (the table has about three times more horizontal rule
+// than vertical) or, on a page of text, from the sharper of the row and column
+// profiles. Once the table is found, the half turn comes from the column split,
+// which is right of centre (50-75 %) on an upright sheet, and from where the
+// letter's text sits (above the table).
+#pragma once
+
+#include <opencv2/core.hpp>
+
+namespace petiscan {
+
+struct OrientSettings {
+  // A quarter turn is decided when one direction's evidence exceeds the
+  // other's by this factor; below it the page is taken as it is.
+  double quarter_turn_ratio = 1.3;
+  // A half-turn decision is trusted at or above this confidence.
+  double good_confidence = 0.6;
+  void validate() const;
+};
+
+struct QuarterTurnEstimate {
+  bool turn = false;      // rules/text run vertically: turn the page a quarter
+  double confidence = 0;  // 0..1
+};
+
+// `horizontal` and `vertical` are masks of long lines; `ink` the whole page.
+QuarterTurnEstimate estimate_quarter_turn(const cv::Mat& horizontal, const cv::Mat& vertical,
+                                          const cv::Mat& ink, const OrientSettings& settings);
+
+struct HalfTurnEstimate {
+  bool turn = false;      // the page is upside down
+  double confidence = 0;  // 0..1
+};
+
+// `split_fraction`: where the column split sits across the table (0 = left
+// border, 1 = right border); `ink_above`/`ink_below`: ink outside the table.
+HalfTurnEstimate estimate_half_turn(double split_fraction, double ink_above, double ink_below);
+
+}  // namespace petiscan

@@ -1,0 +1,131 @@
+#include "rows/rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace petiscan {
+
+void RowSettings::validate() const {
+  if (!(min_row_fraction > 0 && min_row_fraction < max_row_fraction && max_row_fraction < 0.5)) {
+    throw UsageError("rows: 0 < min_row_fraction < max_row_fraction < 0.5");
+  }
+  if (match_tolerance <= 0 || match_tolerance >= 0.5)
+    throw UsageError("rows.match_tolerance: (0, 0.5)");
+  if (min_matched < 2 || min_matched > 10) throw UsageError("rows.min_matched: 2 to 10");
+}
+
+namespace {
+
+// Rule positions: peaks of the horizontal-line profile, merged when close.
+std::vector<double> rule_positions(const cv::Mat& horizontal, double coverage) {
+  cv::Mat prof;
+  cv::reduce(horizontal, prof, 1, cv::REDUCE_SUM, CV_64F);
+  const double need = coverage * horizontal.cols * 255.0;
+  std::vector<double> peaks;
+  int y = 0;
+  while (y < prof.rows) {
+    if (prof.at<double>(y) < need) {
+      ++y;
+      continue;
+    }
+    double sum = 0, wsum = 0;
+    while (y < prof.rows && prof.at<double>(y) >= need) {
+      sum += prof.at<double>(y);
+      wsum += prof.at<double>(y) * y;
+      ++y;
+    }
+    peaks.push_back(wsum / sum);
+  }
+  return peaks;
+}
+
+double nearest(const std::vector<double>& v, double x) {
+  double best = 1e9;
+  for (double p : v) best = std::min(best, std::abs(p - x));
+  return best;
+}
+
+}  // namespace
+
+RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fraction,
+                    const RowSettings& s) {
+  RowLayout layout;
+  const double height = ink.rows;
+  const std::vector<double> peaks = rule_positions(masks.horizontal, s.rule_coverage);
+  if (peaks.size() < 2) {
+    layout.reason = "rows_not_found";
+    return layout;
+  }
+  // Candidate anchors: the bottom frame is the last boundary; allow the last
+  // peak or the image's bottom edge. Candidate spacings: every (anchor - peak) / k.
+  double best_score = -1, best_d = 0, best_b = 0;
+  std::vector<double> anchors = {peaks.back(), height - 1};
+  for (double b : anchors) {
+    std::vector<double> spacings;
+    for (double p : peaks) {
+      for (int k = 1; k <= 9; ++k) {
+        const double d = (b - p) / k;
+        if (d >= s.min_row_fraction * height && d <= s.max_row_fraction * height) {
+          spacings.push_back(d);
+        }
+      }
+    }
+    for (double d : spacings) {
+      double score = 0;
+      for (int k = 0; k <= 9; ++k) {
+        const double off = nearest(peaks, b - k * d);
+        score += std::max(0.0, 1.0 - off / (s.match_tolerance * d));
+      }
+      if (score > best_score) best_score = score, best_d = d, best_b = b;
+    }
+  }
+  if (best_d <= 0) {
+    layout.reason = "rows_not_found";
+    return layout;
+  }
+  // Refine spacing and anchor by least squares on the matched rules.
+  std::vector<std::pair<int, double>> matched;
+  for (int k = 0; k <= 9; ++k) {
+    const double want = best_b - k * best_d;
+    double got = -1, off = 1e9;
+    for (double p : peaks) {
+      if (std::abs(p - want) < off) off = std::abs(p - want), got = p;
+    }
+    if (off <= s.match_tolerance * best_d) matched.emplace_back(9 - k, got);
+  }
+  layout.matched = static_cast<int>(matched.size());
+  if (layout.matched < s.min_matched) {
+    layout.reason = "rows_not_found";
+    return layout;
+  }
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (auto [i, y] : matched) sx += i, sy += y, sxx += i * i, sxy += i * y;
+  const double m = static_cast<double>(matched.size());
+  const double d = (m * sxy - sx * sy) / std::max(1e-9, m * sxx - sx * sx);
+  const double y0 = (sy - d * sx) / m;
+  for (int i = 0; i <= 9; ++i) layout.boundaries[i] = y0 + i * d;
+  // A rule actually seen is more exact than the fit (paper is not perfectly flat).
+  for (auto [i, y] : matched) layout.boundaries[i] = y;
+
+  // Column split: the strongest vertical line between 20 % and 80 % across.
+  cv::Mat cols;
+  const int top = std::clamp(static_cast<int>(layout.boundaries[0]), 0, ink.rows - 1);
+  const int bottom = std::clamp(static_cast<int>(layout.boundaries[9]), top + 1, ink.rows);
+  cv::reduce(masks.vertical.rowRange(top, bottom), cols, 0, cv::REDUCE_SUM, CV_64F);
+  double best_v = 0;
+  int best_x = -1;
+  for (int x = ink.cols / 5; x < ink.cols * 4 / 5; ++x) {
+    if (cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
+  }
+  layout.split_x =
+      best_x >= 0 && best_v / 255.0 > 0.5 * (bottom - top) ? best_x : split_fraction * ink.cols;
+  layout.found = true;
+  layout.confidence = std::min(1.0, layout.matched / 9.0);
+  return layout;
+}
+
+}  // namespace petiscan

@@ -1,0 +1,165 @@
+#include "table/table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace petiscan {
+
+void TableSettings::validate() const {
+  auto frac = [](double v, const char* name) {
+    if (v <= 0 || v >= 1) throw UsageError(std::string("table.") + name + ": (0, 1)");
+  };
+  frac(horizontal_kernel, "horizontal_kernel");
+  frac(vertical_kernel, "vertical_kernel");
+  frac(gap_bridge, "gap_bridge");
+  frac(min_rule_width, "min_rule_width");
+  frac(end_tolerance, "end_tolerance");
+  if (min_rules < 3) throw UsageError("table.min_rules: at least 3");
+}
+
+namespace {
+
+int odd(double v) { return std::max(3, static_cast<int>(v) | 1); }
+
+struct Segment {
+  int label;
+  int x0, x1;  // extent
+  double y;    // centre line
+};
+
+}  // namespace
+
+LineMasks find_line_masks(const cv::Mat& ink, const TableSettings& s) {
+  LineMasks m;
+  const int w = ink.cols, h = ink.rows;
+  // Thicken a little across the line first, so a rule slanted by a phone's
+  // perspective (a few degrees) still fits the long thin kernel.
+  cv::Mat hbase, vbase;
+  cv::dilate(ink, hbase, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
+  cv::morphologyEx(hbase, hbase, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.gap_bridge), 1}));
+  cv::morphologyEx(hbase, m.horizontal, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.horizontal_kernel), 1}));
+  cv::dilate(ink, vbase, cv::getStructuringElement(cv::MORPH_RECT, {3, 1}));
+  cv::morphologyEx(vbase, vbase, cv::MORPH_CLOSE,
+                   cv::getStructuringElement(cv::MORPH_RECT, {1, odd(h * s.gap_bridge)}));
+  cv::morphologyEx(vbase, m.vertical, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, {1, odd(h * s.vertical_kernel)}));
+  return m;
+}
+
+TableFrame find_table_frame(const LineMasks& masks, const TableSettings& s) {
+  TableFrame frame;
+  const cv::Mat& hm = masks.horizontal;
+  const int w = hm.cols;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(hm, labels, stats, centroids, 8, CV_32S);
+  std::vector<Segment> segs;
+  for (int i = 1; i < n; ++i) {
+    const int sw = stats.at<int>(i, cv::CC_STAT_WIDTH);
+    if (sw < s.min_rule_width * w) continue;
+    const int x0 = stats.at<int>(i, cv::CC_STAT_LEFT);
+    segs.push_back({i, x0, x0 + sw - 1, centroids.at<double>(i, 1)});
+  }
+  frame.long_rules = static_cast<int>(segs.size());
+  if (segs.size() < static_cast<size_t>(s.min_rules)) {
+    frame.reason = "no_rules";
+    return frame;
+  }
+  // The table's rules share their two ends: take the largest such family.
+  const double tol = s.end_tolerance * w;
+  std::vector<Segment> best;
+  for (const auto& ref : segs) {
+    std::vector<Segment> fam;
+    for (const auto& sg : segs) {
+      if (std::abs(sg.x0 - ref.x0) <= tol && std::abs(sg.x1 - ref.x1) <= tol) fam.push_back(sg);
+    }
+    if (fam.size() > best.size()) best = fam;
+  }
+  frame.rules = static_cast<int>(best.size());
+  if (frame.rules < s.min_rules) {
+    frame.reason = "no_rules";
+    return frame;
+  }
+  std::sort(best.begin(), best.end(), [](const Segment& a, const Segment& b) { return a.y < b.y; });
+
+  // The column split: the strongest vertical line well inside the family's ends.
+  const int y0 = std::clamp(static_cast<int>(best.front().y) - 5, 0, hm.rows - 1);
+  const int y1 = std::clamp(static_cast<int>(best.back().y) + 5, y0 + 1, hm.rows);
+  cv::Mat cols;
+  cv::reduce(masks.vertical.rowRange(y0, y1), cols, 0, cv::REDUCE_SUM, CV_64F);
+  double left = 0, right = 0;
+  for (const auto& sg : best) left += sg.x0, right += sg.x1;
+  left /= best.size();
+  right /= best.size();
+  // kSplitSearch: the split is printed between 50 % and 75 % across the table
+  // (25-50 % when the sheet is upside down); search 20-80 %.
+  constexpr double kSplitSearchMin = 0.2, kSplitSearchMax = 0.8;
+  double best_v = 0;
+  int best_x = -1;
+  for (int x = static_cast<int>(left + kSplitSearchMin * (right - left));
+       x <= static_cast<int>(left + kSplitSearchMax * (right - left)) && x < cols.cols; ++x) {
+    if (x >= 0 && cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
+  }
+  // The split runs down the rows: at least half the rules' span.
+  if (best_x < 0 || best_v / 255.0 < 0.5 * (y1 - y0)) {
+    frame.reason = "no_column_split";
+    return frame;
+  }
+  // Rules outside the split's run (a long text line above, a signature line
+  // below) are not the table's.
+  int run_top = y1, run_bottom = y0;
+  for (int y = y0; y < y1; ++y) {
+    const uchar* row = masks.vertical.ptr<uchar>(y);
+    bool on = false;
+    for (int x = std::max(0, best_x - 2); x <= std::min(hm.cols - 1, best_x + 2); ++x)
+      on |= row[x] != 0;
+    if (on) run_top = std::min(run_top, y), run_bottom = std::max(run_bottom, y);
+  }
+  std::vector<double> gaps;
+  for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
+  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+  const double slack = 0.4 * gaps[gaps.size() / 2];
+  std::vector<Segment> inside;
+  for (const auto& sg : best) {
+    if (sg.y >= run_top - slack && sg.y <= run_bottom + slack) inside.push_back(sg);
+  }
+  if (inside.size() < static_cast<size_t>(s.min_rules)) {
+    frame.reason = "no_rules";
+    return frame;
+  }
+  best = inside;
+  frame.rules = static_cast<int>(best.size());
+
+  // Each of the outer rules as a fitted line, evaluated at its own ends.
+  auto ends = [&](const Segment& sg) {
+    std::vector<cv::Point> pts;
+    const cv::Rect box(
+        stats.at<int>(sg.label, cv::CC_STAT_LEFT), stats.at<int>(sg.label, cv::CC_STAT_TOP),
+        stats.at<int>(sg.label, cv::CC_STAT_WIDTH), stats.at<int>(sg.label, cv::CC_STAT_HEIGHT));
+    for (int y = box.y; y < box.y + box.height; ++y) {
+      const int* row = labels.ptr<int>(y);
+      for (int x = box.x; x < box.x + box.width; x += 2) {
+        if (row[x] == sg.label) pts.emplace_back(x, y);
+      }
+    }
+    cv::Vec4f line;
+    cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
+    auto y_at = [&](double x) { return line[3] + (x - line[2]) * line[1] / line[0]; };
+    return std::pair{cv::Point2f(sg.x0, static_cast<float>(y_at(sg.x0))),
+                     cv::Point2f(sg.x1 + 1, static_cast<float>(y_at(sg.x1 + 1)))};
+  };
+  const auto [tl, tr] = ends(best.front());
+  const auto [bl, br] = ends(best.back());
+  frame.corners = {tl, tr, br, bl};
+  frame.split_fraction = (best_x - left) / std::max(1.0, right - left);
+  frame.found = true;
+  frame.confidence = std::min(1.0, frame.rules / 10.0);
+  return frame;
+}
+
+}  // namespace petiscan

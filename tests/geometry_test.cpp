@@ -1,0 +1,140 @@
+// Geometry on pages drawn in code: known angles, turns, perspective, blank
+// and text pages, noise.
+#include "geometry/geometry.h"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+#include "geometry/settings.h"
+#include "support/draw_sheet.h"
+
+namespace petiscan {
+namespace {
+
+test::SheetSpec sheet_with(int signed_rows, int seed = 3) {
+  test::SheetSpec spec;
+  spec.seed = seed;
+  for (int i = 0; i < signed_rows; ++i) spec.rows[i] = {true, std::string("H2E 2E9")};
+  return spec;
+}
+
+SheetGeometry analyse(const cv::Mat& img, double dpi = 150) {
+  PageImage page{img, dpi, false};
+  GeometrySettings settings;
+  DebugWriter none;
+  return analyze_page(page, settings, none);
+}
+
+int signed_count(const SheetGeometry& g) {
+  int n = 0;
+  for (const auto& r : g.rows) n += r.is_signed;
+  return n;
+}
+
+TEST(Geometry, AnUprightSheetGivesNineRowsAndItsSignatures) {
+  const SheetGeometry g = analyse(test::draw_sheet(sheet_with(4)));
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.rotation_deg, 0);
+  EXPECT_NEAR(g.skew_deg, 0, 0.1);
+  EXPECT_EQ(signed_count(g), 4);
+  for (int r = 0; r < 9; ++r) EXPECT_EQ(g.rows[r].is_signed, r < 4) << "row " << r + 1;
+  // Rows are stacked top to bottom, in original coordinates.
+  for (int r = 1; r < 9; ++r) EXPECT_GT(g.rows[r].row.pts[0].y, g.rows[r - 1].row.pts[0].y);
+}
+
+class SkewedSheet : public ::testing::TestWithParam<double> {};
+
+TEST_P(SkewedSheet, TheAngleComesBackWithinATenthOfADegree) {
+  test::SheetSpec spec = sheet_with(6);
+  spec.skew_deg = GetParam();
+  const SheetGeometry g = analyse(test::draw_sheet(spec));
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_NEAR(g.skew_deg, GetParam(), 0.1);
+  EXPECT_EQ(signed_count(g), 6);
+  EXPECT_GE(g.skew_confidence, GeometrySettings{}.deskew.good_confidence);
+}
+
+INSTANTIATE_TEST_SUITE_P(Angles, SkewedSheet,
+                         ::testing::Values(-15.0, -9.3, -4.5, -0.7, 0.4, 2.0, 4.5, 10.0, 14.8));
+
+class TurnedSheet : public ::testing::TestWithParam<int> {};
+
+TEST_P(TurnedSheet, IsTurnedUprightAndReadTheSame) {
+  cv::Mat img = test::draw_sheet(sheet_with(7));
+  const int turn = GetParam();  // clockwise turn applied to the upright page
+  if (turn == 90) cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE);
+  if (turn == 180) cv::rotate(img, img, cv::ROTATE_180);
+  if (turn == 270) cv::rotate(img, img, cv::ROTATE_90_COUNTERCLOCKWISE);
+  const SheetGeometry g = analyse(img);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ((g.rotation_deg + turn) % 360, 0) << "found " << g.rotation_deg;
+  for (int r = 0; r < 9; ++r) EXPECT_EQ(g.rows[r].is_signed, r < 7) << "row " << r + 1;
+}
+
+INSTANTIATE_TEST_SUITE_P(Turns, TurnedSheet, ::testing::Values(0, 90, 180, 270));
+
+TEST(Geometry, APhonePhotoInPerspectiveIsRectified) {
+  const cv::Mat flat = test::draw_sheet(sheet_with(5));
+  const float w = flat.cols, h = flat.rows;
+  // Keystone: the top edge 8 % narrower, on a darker desk.
+  const std::array<cv::Point2f, 4> src = {cv::Point2f(0, 0), {w, 0}, {w, h}, {0, h}};
+  const std::array<cv::Point2f, 4> dst = {
+      cv::Point2f(0.08f * w, 0.05f * h), {0.92f * w, 0.05f * h}, {w, h}, {0, h}};
+  cv::Mat photo;
+  cv::warpPerspective(flat, photo, cv::getPerspectiveTransform(src.data(), dst.data()), flat.size(),
+                      cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(90));
+  const SheetGeometry g = analyse(photo);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  for (int r = 0; r < 9; ++r) EXPECT_EQ(g.rows[r].is_signed, r < 5) << "row " << r + 1;
+}
+
+TEST(Geometry, ALetterPageIsOtherAndABlankPageBlank) {
+  EXPECT_EQ(analyse(test::draw_letter_page(150)).kind, PageKind::Other);
+  cv::Mat blank(1650, 1275, CV_8U, cv::Scalar(245));
+  cv::Mat noise(blank.size(), CV_8U);
+  cv::randn(noise, 0, 4);
+  blank -= noise;
+  EXPECT_EQ(analyse(blank).kind, PageKind::Blank);
+}
+
+TEST(Geometry, AnEmptyTableIsStillASheet) {
+  const SheetGeometry g = analyse(test::draw_sheet(sheet_with(0)));
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  ASSERT_TRUE(g.table_found);
+  EXPECT_EQ(signed_count(g), 0);
+  for (const auto& r : g.rows) EXPECT_GE(r.signed_confidence, 0.98);
+}
+
+TEST(Geometry, RandomNoiseHasNoTableAndLowSkewConfidence) {
+  cv::Mat noise(1650, 1275, CV_8U);
+  std::mt19937 rng(5);
+  cv::randu(noise, 0, 255);
+  cv::Mat dots(noise.size(), CV_8U, cv::Scalar(255));
+  dots.setTo(0, noise < 20);
+  const SheetGeometry g = analyse(dots);
+  EXPECT_FALSE(g.table_found);
+  EXPECT_LT(g.skew_confidence, GeometrySettings{}.deskew.good_confidence);
+}
+
+TEST(Geometry, CellsAreCutFromTheOriginalUpright) {
+  cv::Mat img = test::draw_sheet(sheet_with(2));
+  cv::rotate(img, img, cv::ROTATE_180);
+  const SheetGeometry g = analyse(img);
+  ASSERT_TRUE(g.table_found);
+  const cv::Mat cell = cut_cell(img, g.rows[0].code_cell);
+  ASSERT_FALSE(cell.empty());
+  EXPECT_GT(cell.cols, cell.rows);  // a wide cell, the right way up
+  // The code is written in the upright cell's left half.
+  cv::Mat ink = cell < 128;
+  const int left = cv::countNonZero(
+      ink.colRange(cell.cols / 10, cell.cols / 2).rowRange(cell.rows / 5, cell.rows * 4 / 5));
+  const int right = cv::countNonZero(
+      ink.colRange(cell.cols / 2, cell.cols * 9 / 10).rowRange(cell.rows / 5, cell.rows * 4 / 5));
+  EXPECT_GT(left, right);
+}
+
+}  // namespace
+}  // namespace petiscan
