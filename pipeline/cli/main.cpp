@@ -17,6 +17,7 @@
 #include "driver/process_page.h"
 #include "driver/progress.h"
 #include "driver/scan.h"
+#include "review/review.h"
 #include "store/store.h"
 
 #ifndef PETISCAN_VERSION
@@ -187,6 +188,21 @@ int run(int argc, char** argv) {
       "--out", out,
       tr("fichier de sortie (défaut : sortie standard)", "output file (default: standard output)"));
 
+  ReviewOptions review;
+  std::string review_db = "petition.db", review_token;
+  auto* review_cmd = app.add_subcommand(
+      "review", tr("ouvrir la page de révision (navigateur)", "serve the review page (browser)"));
+  review_cmd->add_option("--db", review_db, tr("base du projet", "project database"), true);
+  review_cmd->add_option("--host", review.host,
+                         tr("adresse d'écoute (autre que 127.0.0.1 : jeton obligatoire)",
+                            "address to listen on (other than 127.0.0.1: token required)"),
+                         true);
+  review_cmd->add_option("--port", review.port, tr("port", "port"), true)
+      ->check(CLI::Range(0, 65535));
+  review_cmd->add_option("--token", review_token,
+                         tr("jeton d'accès (généré s'il manque hors de 127.0.0.1)",
+                            "access token (generated when missing off loopback)"));
+
   auto* status_cmd =
       app.add_subcommand("status", tr("où en est le projet", "where the project stands"));
   status_cmd->add_option("--db", db, tr("base du projet", "project database"), true);
@@ -207,6 +223,11 @@ int run(int argc, char** argv) {
   if (*scan_cmd) return run_scan_command(scan, joined_command_line(argc, argv));
   if (*export_cmd) return run_export_command(db, format, out);
   if (*status_cmd) return run_status_command(db);
+  if (*review_cmd) {
+    review.db = review_db;
+    if (!review_token.empty()) review.token = review_token;
+    return run_review_server(review);
+  }
   return exit_code_for(ExitCode::Usage);
 }
 
