@@ -142,7 +142,21 @@ int run_status_command(const std::string& db) {
   return exit_code_for(ExitCode::Ok);
 }
 
+// The language is known before the command line is parsed, so that --help
+// speaks it too: PETISCAN_LANG, then any --lang on the line.
+void set_language_early(int argc, char** argv) {
+  Lang lang = Lang::Fr;
+  if (const char* env = std::getenv("PETISCAN_LANG")) parse_lang(env, lang);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--lang" && i + 1 < argc) parse_lang(argv[i + 1], lang);
+    if (a.rfind("--lang=", 0) == 0) parse_lang(a.substr(7), lang);
+  }
+  set_lang(lang);
+}
+
 int run(int argc, char** argv) {
+  set_language_early(argc, argv);
   CLI::App app{tr("petiscan : compte les signatures des pétitions papier numérisées.",
                   "petiscan: counts the signatures on scanned paper petitions.")};
   app.set_version_flag("--version", std::string("petiscan ") + PETISCAN_VERSION);
@@ -212,12 +226,6 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? exit_code_for(ExitCode::Ok) : exit_code_for(ExitCode::Usage);
   }
-  Lang lang = Lang::Fr;
-  if (!g.lang.empty())
-    parse_lang(g.lang, lang);
-  else if (const char* env = std::getenv("PETISCAN_LANG"))
-    parse_lang(env, lang);
-  set_lang(lang);
   install_console_logger(g.quiet ? -1 : g.verbose);
 
   if (*scan_cmd) return run_scan_command(scan, joined_command_line(argc, argv));
