@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""Seeded synthetic petition scans with their truth.json (CONTRACT format).
+
+  scripts/gen_sheets.py --seed 1 --envelopes 10 --out DIR [--hands train|eval]
+                        [--profile samples|eval|bench|clean]
+
+Each envelope is what a volunteer mails back: the letter's page 1, the signature
+sheet (page 2), sometimes blank pages, a second sheet, or the same sheet scanned
+again. Pages are saved one file per page (PNG, JPEG) or as one multi-page file
+(TIFF: group4 / tiff_lzw / jpeg / none; PDF). DIR/truth.json lists them in the
+CONTRACT format; every page also carries a "_gen" object (ignored by the scorer)
+telling what was done to it: see scripts/synth/scan.py for its conventions.
+The same seed and arguments always give the same files.
+
+Profiles: `clean` no defect at all; `bench` 300-DPI flatbed scans with light
+defects; `eval` the realistic mix (phones, turns, 150-600 DPI, every defect);
+`samples` a small mix whose files stay small (for samples/).
+"""
+import argparse
+import dataclasses
+import io
+import json
+import pathlib
+import sys
+import time
+
+import cv2
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from synth import layout, scan  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """Probabilities of everything that can happen to an envelope or a page."""
+    p_phone: float            # the envelope was photographed with a phone (per envelope)
+    p_skew: float             # the page sits crooked on the glass
+    skew_max: float           # degrees, usual crooked placement
+    p_skew_large: float       # a badly placed page: up to LARGE_SKEW_MAX
+    p_turn: float             # the page is turned a quarter, half or three quarters
+    dpi_weights: dict         # scan resolution -> weight
+    p_noise: float
+    p_blur: float
+    p_jpeg_artefacts: float   # heavy JPEG compression somewhere along the way
+    p_bilevel: float          # a 1-bit scan (per envelope; TIFF ones use Group 4)
+    p_gray: float             # a grayscale scan (else colour)
+    p_fold: float             # the sheet was folded (a crease across it)
+    p_stain: float
+    p_faint_lines: float      # the table's ruling printed faint (low toner)
+    p_broken_lines: float     # ruling lines with gaps
+    p_dark: float             # a dark, low-contrast scan
+    p_no_dpi: float           # the file carries no resolution metadata
+    p_rescan: float           # the envelope holds a re-scan of one of its sheets
+    p_family: float           # a second sheet signed by the same households
+    p_bleed: float            # a blank page shows the other side's text through
+    format_weights: dict      # png, jpg, tif, pdf -> weight
+    tiff_compressions: tuple  # for non-1-bit TIFF envelopes
+    noise_max: float          # noise standard deviation at most (0..1 reflectance)
+
+
+LARGE_SKEW_MAX = 15.0
+# Phone photos: keystone (shorter far edge) up to this share of the edge's length.
+KEYSTONE_MAX = 0.08
+P_PHONE_SHADOW = 0.5
+# Flatbed: share of scans that keep a few millimetres of (white or dark) scanner bed.
+P_BED_MARGIN = 0.3
+P_DARK_BED = 0.3
+
+PROFILES = {
+    "clean": Profile(p_phone=0, p_skew=0, skew_max=0, p_skew_large=0, p_turn=0, dpi_weights={300: 1},
+                     p_noise=0, p_blur=0, p_jpeg_artefacts=0, p_bilevel=0, p_gray=0.5, p_fold=0, p_stain=0,
+                     p_faint_lines=0, p_broken_lines=0, p_dark=0, p_no_dpi=0, p_rescan=0.1, p_family=0.1,
+                     p_bleed=0, format_weights={"png": 3, "jpg": 1, "tif": 2, "pdf": 2},
+                     tiff_compressions=("tiff_lzw", "none"), noise_max=0),
+    "bench": Profile(p_phone=0, p_skew=0.8, skew_max=3, p_skew_large=0, p_turn=0.05, dpi_weights={300: 1},
+                     p_noise=0.3, p_blur=0.2, p_jpeg_artefacts=0.05, p_bilevel=0.15, p_gray=0.6, p_fold=0.05,
+                     p_stain=0.02, p_faint_lines=0.03, p_broken_lines=0.03, p_dark=0.03, p_no_dpi=0.05,
+                     p_rescan=0.08, p_family=0.08, p_bleed=0.2, format_weights={"png": 3, "jpg": 2, "tif": 3, "pdf": 2},
+                     tiff_compressions=("tiff_lzw", "jpeg"), noise_max=0.03),
+    "eval": Profile(p_phone=0.12, p_skew=0.85, skew_max=10, p_skew_large=0.04, p_turn=0.15,
+                    dpi_weights={150: 0.15, 200: 0.25, 300: 0.37, 400: 0.15, 600: 0.08},
+                    p_noise=0.4, p_blur=0.25, p_jpeg_artefacts=0.15, p_bilevel=0.15, p_gray=0.5, p_fold=0.15,
+                    p_stain=0.08, p_faint_lines=0.1, p_broken_lines=0.1, p_dark=0.08, p_no_dpi=0.15,
+                    p_rescan=0.12, p_family=0.1, p_bleed=0.3, format_weights={"png": 3, "jpg": 3, "tif": 3, "pdf": 2},
+                    tiff_compressions=("tiff_lzw", "jpeg", "none"), noise_max=0.06),
+    "samples": Profile(p_phone=0.15, p_skew=0.8, skew_max=8, p_skew_large=0.05, p_turn=0.15,
+                       dpi_weights={150: 0.6, 200: 0.4},
+                       p_noise=0.2, p_blur=0.2, p_jpeg_artefacts=0.1, p_bilevel=0.2, p_gray=0.7, p_fold=0.15,
+                       p_stain=0.1, p_faint_lines=0.1, p_broken_lines=0.1, p_dark=0.08, p_no_dpi=0.15,
+                       p_rescan=0.25, p_family=0.15, p_bleed=0.3, format_weights={"png": 1, "jpg": 1, "tif": 1, "pdf": 1},
+                       tiff_compressions=("tiff_lzw", "jpeg"), noise_max=0.02),
+}
+
+# Envelope contents (page kinds in mailing order) and how often each occurs.
+ENVELOPE_PLANS = [
+    (("letter", "signatures"), 0.42),
+    (("signatures",), 0.25),
+    (("signatures", "blank"), 0.09),
+    (("letter", "signatures", "signatures"), 0.10),
+    (("letter", "signatures", "blank"), 0.05),
+    (("signatures", "signatures"), 0.04),
+    (("blank", "letter", "signatures"), 0.03),
+    (("letter",), 0.02),
+]
+# JPEG quality: ordinary saves, and saves with visible artefacts.
+JPEG_QUALITY = (80, 95)
+JPEG_QUALITY_ARTEFACTS = (15, 40)
+# 1-bit scans: threshold as a share of the paper's brightness.
+BILEVEL_THRESHOLD = (0.5, 0.68)
+
+
+def load_hands(split):
+    """The recognizer helper's hand-printing model; Hershey text until it exists."""
+    try:
+        from synth.handwriting import Hands
+        return Hands(split, ROOT / ".cache")
+    except ImportError:
+        from synth.fallback_hands import HersheyHands
+        print("gen_sheets: scripts/synth/handwriting.py missing, TEMPORARY Hershey hands", file=sys.stderr)
+        return HersheyHands(split)
+
+
+def pick(rng, weights):
+    keys = list(weights)
+    p = np.array([weights[k] for k in keys], np.float64)
+    return keys[rng.choice(len(keys), p=p / p.sum())]
+
+
+def plan_envelope(rng, prof):
+    kinds = list(ENVELOPE_PLANS[pick(rng, {i: w for i, (_, w) in enumerate(ENVELOPE_PLANS)})][0])
+    env = {"phone": bool(rng.random() < prof.p_phone)}
+    env["bilevel"] = (not env["phone"]) and bool(rng.random() < prof.p_bilevel)
+    if env["phone"]:
+        env["format"] = "jpg" if rng.random() < 0.7 else "pdf"
+    else:
+        env["format"] = pick(rng, prof.format_weights)
+        if env["bilevel"] and env["format"] == "jpg":
+            env["format"] = "png"
+    env["tiff_compression"] = "group4" if env["bilevel"] else str(rng.choice(prof.tiff_compressions))
+    env["gray"] = bool(rng.random() < prof.p_gray)
+    env["dpi"] = int(pick(rng, prof.dpi_weights))  # one resolution for a PDF's pages
+    env["no_dpi"] = bool(rng.random() < prof.p_no_dpi)
+    env["kinds"] = kinds
+    sheets = [i for i, k in enumerate(kinds) if k == "signatures"]
+    env["rescan_of"] = int(rng.choice(sheets)) if sheets and rng.random() < prof.p_rescan else None
+    env["family"] = len(sheets) > 1 and bool(rng.random() < prof.p_family)
+    return env
+
+
+def draw_physical(kind, rng, prof, hands, shared_codes):
+    """The paper page and the physical defects it carries (shared by its re-scans)."""
+    defects = []
+    if kind == "letter":
+        page = layout.render_letter(rng)
+    elif kind == "blank":
+        bleed = bool(rng.random() < prof.p_bleed)
+        page = layout.render_blank(rng, bleed)
+        if bleed:
+            defects.append("bleed_through")
+    else:
+        line_defects = {d for d, p in (("faint_lines", prof.p_faint_lines), ("broken_lines", prof.p_broken_lines))
+                        if rng.random() < p}
+        page = layout.render_sheet(rng, hands, line_defects, shared_codes)
+        defects += sorted(line_defects)
+    if rng.random() < prof.p_fold:
+        scan.fold_line(page.reflect, rng)
+        defects.append("fold")
+    if rng.random() < prof.p_stain:
+        scan.stain(page.reflect, rng)
+        defects.append("stain")
+    page.info["physical_defects"] = defects
+    return page
+
+
+def scan_page(page, env, rng, prof):
+    """One scan (or photo) of a physical page: returns (PIL image, _gen dict)."""
+    defects = list(page.info["physical_defects"])
+    skew = 0.0
+    if rng.random() < prof.p_skew:
+        limit = LARGE_SKEW_MAX if rng.random() < prof.p_skew_large else prof.skew_max
+        skew = float(rng.uniform(-limit, limit))
+    rotation = int(rng.choice([90, 180, 270])) if rng.random() < prof.p_turn else 0
+    if env["phone"]:
+        keystone = float(rng.uniform(0.0, KEYSTONE_MAX))
+        img, h, dpi = scan.phone(page.reflect, skew, keystone, rng)
+        img = scan.uneven_light(img, rng, rng.random() < P_PHONE_SHADOW)
+        defects += ["perspective", "uneven_light"]
+        noise = rng.uniform(0.005, max(0.006, prof.noise_max))
+        blur = float(rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else 0.0
+        dark = False
+    else:
+        dpi = env["dpi"] if env["format"] == "pdf" else int(pick(rng, prof.dpi_weights))
+        margin = float(rng.uniform(1, 5)) if rng.random() < P_BED_MARGIN else 0.0
+        bed = [0.15, 0.15, 0.15] if rng.random() < P_DARK_BED else [0.97, 0.97, 0.96]
+        img, h = scan.scanner(page.reflect, dpi, skew, bed, margin, rng)
+        keystone = 0.0
+        noise = float(rng.uniform(0.005, prof.noise_max)) if rng.random() < prof.p_noise and prof.noise_max else 0.0
+        blur = float(rng.uniform(0.4, 1.3) * dpi / 300) if rng.random() < prof.p_blur else 0.0
+        dark = bool(rng.random() < prof.p_dark)
+    img = scan.finish(img, rng, defects, noise, blur, dark)
+    img, turn = scan._turn(img, rotation)
+    h = turn @ h
+
+    mode = "rgb" if env["phone"] else "bilevel" if env["bilevel"] else "gray" if env["gray"] else "rgb"
+    if mode == "rgb":
+        pil = Image.fromarray((img * 255 + 0.5).astype(np.uint8), "RGB")
+    else:
+        gray = (img @ np.array([0.299, 0.587, 0.114], np.float32) * 255 + 0.5).astype(np.uint8)
+        if mode == "bilevel":
+            paper = np.percentile(gray[::7, ::7], 90)
+            t = paper * rng.uniform(*BILEVEL_THRESHOLD)
+            pil = Image.fromarray(gray > t).convert("1")
+            defects.append("bilevel")
+        else:
+            pil = Image.fromarray(gray, "L")
+    if rng.random() < prof.p_jpeg_artefacts and mode != "bilevel":
+        q = int(rng.integers(*JPEG_QUALITY_ARTEFACTS))
+        buf = io.BytesIO()
+        pil.save(buf, "JPEG", quality=q)
+        pil = Image.open(io.BytesIO(buf.getvalue()))
+        pil.load()
+        defects.append(f"jpeg_q{q}")
+
+    gen = {"rotation": rotation, "skew_deg": round(skew, 3), "dpi": int(round(dpi)), "phone": env["phone"],
+           "keystone": round(keystone, 4), "mode": mode, "defects": defects}
+    for name, pts in page.corners.items():
+        gen[f"{name}_corners"] = [[round(float(x), 1), round(float(y), 1)] for x, y in scan._apply(h, pts)]
+    gen.update({k: v for k, v in page.info.items() if k != "physical_defects"})
+    return pil, gen
+
+
+def save_envelope(out, env_id, env, images, rng):
+    """Writes the envelope's pages; returns (file names, format, dpi written per page)."""
+    fmt = env["format"]
+    dpis = [None if env["no_dpi"] else g["dpi"] for _, g in images]
+    meta = lambda d: {} if d is None else {"dpi": (d, d)}  # noqa: E731
+    if fmt in ("png", "jpg"):
+        files = []
+        for i, ((pil, gen), d) in enumerate(zip(images, dpis), start=1):
+            name = f"{env_id}.{fmt}" if len(images) == 1 else f"{env_id}_p{i}.{fmt}"
+            if fmt == "png":
+                pil.save(out / name, "PNG", optimize=False, compress_level=6, **meta(d))
+            else:
+                q = int(rng.integers(*JPEG_QUALITY))
+                pil.save(out / name, "JPEG", quality=q, **meta(d))
+            files.append(name)
+        return files, fmt, dpis
+    name = f"{env_id}.{fmt if fmt == 'pdf' else 'tif'}"
+    pils = [p for p, _ in images]
+    if fmt == "tif":
+        comp = env["tiff_compression"]
+        if comp == "jpeg":
+            pils = [p.convert("RGB") if p.mode not in ("RGB", "L") else p for p in pils]
+        # Pillow writes one resolution for all frames of a multi-page TIFF.
+        d = dpis[0]
+        dpis = [d] * len(pils)
+        kw = dict(save_all=True, append_images=pils[1:], compression=comp if comp != "none" else None, **meta(d))
+        if comp == "jpeg":
+            kw["quality"] = int(rng.integers(*JPEG_QUALITY))
+        pils[0].save(out / name, "TIFF", **kw)
+        return [name], "tif", dpis
+    # PDF: one resolution for the document (the envelope's scans share it).
+    d = images[0][1]["dpi"]
+    pils[0].save(out / name, "PDF", save_all=True, append_images=pils[1:], resolution=float(d))
+    return [name], "pdf", [d] * len(pils)
+
+
+def make_envelope(out, seed, index, prof, hands):
+    env_id = f"env{index:04d}"
+    rng = np.random.default_rng([seed, index, 0])
+    env = plan_envelope(rng, prof)
+    physical, truth_pages, images = [], [], []
+    shared = None
+    for p, kind in enumerate(env["kinds"]):
+        prng = np.random.default_rng([seed, index, p + 1, 1])
+        page = draw_physical(kind, prng, prof, hands, shared if env["family"] else None)
+        if kind == "signatures" and shared is None:
+            shared = [r["postal_code"] for r in page.rows if r["postal_code"]]
+        physical.append(page)
+    order = list(range(len(physical)))
+    if env["rescan_of"] is not None:
+        order.append(env["rescan_of"])
+    for p, src in enumerate(order):
+        page = physical[src]
+        pil, gen = scan_page(page, env, np.random.default_rng([seed, index, p + 1, 2]), prof)
+        truth = {"kind": page.kind, "duplicate_of": src if p != src else None, "rows": page.rows}
+        if env["family"] and page.kind == "signatures" and src != env["kinds"].index("signatures"):
+            gen["family_of"] = env["kinds"].index("signatures")
+        truth_pages.append((truth, gen))
+        images.append((pil, gen))
+    files, fmt, dpis = save_envelope(out, env_id, env, images, rng)
+    pages = []
+    for (truth, gen), d in zip(truth_pages, dpis):
+        gen["dpi_written"] = d
+        if fmt == "tif":
+            gen["tiff_compression"] = env["tiff_compression"]
+        pages.append(dict(truth, _gen=gen))
+    return {"id": env_id, "files": files, "format": fmt, "pages": pages}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--envelopes", type=int, required=True)
+    ap.add_argument("--out", type=pathlib.Path, required=True)
+    ap.add_argument("--hands", choices=["train", "eval"], default="eval",
+                    help="training or held-out handwriting for the postal codes (default eval)")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="eval")
+    ap.add_argument("--first", type=int, default=1, help="number of the first envelope (default 1)")
+    args = ap.parse_args()
+    cv2.setNumThreads(1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    prof = PROFILES[args.profile]
+    hands = load_hands(args.hands)
+    t0 = time.monotonic()
+    envelopes, pages = [], 0
+    for i in range(args.first, args.first + args.envelopes):
+        envelopes.append(make_envelope(args.out, args.seed, i, prof, hands))
+        pages += len(envelopes[-1]["pages"])
+    truth = {"generator": {"script": "scripts/gen_sheets.py", "seed": args.seed, "profile": args.profile,
+                           "hands": args.hands, "envelopes": args.envelopes, "first": args.first},
+             "envelopes": envelopes}
+    (args.out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n")
+    print(f"gen_sheets: {len(envelopes)} envelopes, {pages} pages in {time.monotonic() - t0:.1f} s -> {args.out}",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

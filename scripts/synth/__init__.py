@@ -1,0 +1,1 @@
+"""Synthetic petition scans with truth (used by scripts/gen_sheets.py)."""
