@@ -113,6 +113,8 @@ try {
   const page = context.pages()[0] || await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(new URL(server.url).origin + '/')) foreign.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[49]/.test(m.text())) problems.push('console: ' + m.text()); });
 
   await page.goto(server.url);
@@ -234,6 +236,7 @@ try {
   assert.deepEqual(qa, [{ correct: 1, reviewer: 'Camille Test', row_no: checked.rowNo, name: checked.source }]);
   assert.equal(rowOf(db, checked.source, checked.rowNo).status, 'accepted');
   assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, [], 'everything comes from the binary itself (no CDN)');
   const sorted = [...turnaround].sort((a, b) => a - b);
   console.log(`review_browser: ${sorted.length} decisions/moves, key to next item with its images: ` +
     `median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms`);
