@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
-#include "ingest/ingest.h"
+#include "browser/review_fixture.h"
 #include "review/review.h"
 #include "review/validate.h"
 #include "store/store.h"
@@ -24,15 +24,11 @@ namespace fs = std::filesystem;
 // x 100..600, code column x 600..900, page 1000 x 1300 (white).
 constexpr int kRowTop = 200, kRowHeight = 100;
 
-json quad(int x0, int y0, int x1, int y1) {
-  return json::array({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}});
-}
-
 json row_boxes(int row_no) {
   const int y0 = kRowTop + (row_no - 1) * kRowHeight, y1 = y0 + kRowHeight;
-  return {{"row", quad(100, y0, 900, y1)},
-          {"signature", quad(100, y0, 600, y1)},
-          {"code", quad(600, y0, 900, y1)}};
+  return {{"row", test::box(100, y0, 900, y1)},
+          {"signature", test::box(100, y0, 600, y1)},
+          {"code", test::box(600, y0, 900, y1)}};
 }
 
 cv::Mat draw_sheet(const std::string& label) {
@@ -81,24 +77,7 @@ struct Fixture {
   std::int64_t add_page(Store& store, const std::string& name, const cv::Mat& image,
                         const std::string& kind, const std::string& status,
                         const std::string& reason) {
-    const fs::path path = dir / name;
-    cv::imwrite(path.string(), image);
-    IngestSettings settings;
-    const PageImage decoded = load_page(path, probe_file(path, settings), 1, settings);
-    FileRecord file;
-    file.sha256 = sha256_file(path);
-    file.path = path.string();
-    file.name = name;
-    file.size = static_cast<std::int64_t>(fs::file_size(path));
-    file.format = "png";
-    const auto file_id = store.add_file(file, batch);
-    store.set_file_pages(file_id, 1, "png");
     PageRecord page;
-    page.file_id = file_id;
-    page.page_no = 1;
-    page.content_hash = content_hash(decoded.gray);
-    page.width = image.cols;
-    page.height = image.rows;
     page.kind = *page_kind_from_string(kind);
     page.status = status;
     page.reason = reason;
@@ -128,7 +107,7 @@ struct Fixture {
       }
       rows.push_back(row);
     }
-    return store.save_page(page, rows);
+    return test::record_drawn_page(store, batch, dir.path(), name, image, page, rows);
   }
 
   json row(std::int64_t id) {

@@ -175,6 +175,54 @@ std::int64_t record_decision(db::Connection& conn, std::optional<std::int64_t> r
   return conn.last_insert_id();
 }
 
+// Re-reads a row for a decision: 404 when unknown, 409 when another reviewer
+// holds it or its version moved.
+RowState row_for_write(db::Connection& conn, std::int64_t row_id, const std::string& item,
+                       const Reviewer& who, std::int64_t version) {
+  auto before = row_state(conn, row_id);
+  if (!before) throw not_found();
+  check_lease(conn, item, who, now_seconds());
+  if (before->version != version) throw version_conflict();
+  return *before;
+}
+
+// Writes the reviewer's values (status 'corrected', version + 1) and the
+// audit record; returns {"decision": id, "row": the row after}.
+json correct_row(db::Connection& conn, std::int64_t row_id, const RowState& before, bool is_signed,
+                 const std::optional<std::string>& code, const Reviewer& who,
+                 const std::string& action) {
+  if (!write_row(conn, row_id, before.version, is_signed, code, "corrected")) {
+    throw version_conflict();
+  }
+  const auto after = *row_state(conn, row_id);
+  const auto decision =
+      record_decision(conn, row_id, before.page_id, who, action, before.to_json(), after.to_json());
+  return {{"decision", decision}, {"row", after.to_json()}};
+}
+
+// Re-reads a page for a page-level decision: 404 when unknown, 409 when
+// another reviewer holds it or its version moved.
+json page_for_write(db::Connection& conn, std::int64_t page_id, const std::string& item,
+                    const Reviewer& who, std::int64_t version) {
+  auto before = page_state(conn, page_id);
+  if (!before) throw not_found();
+  check_lease(conn, item, who, now_seconds());
+  if ((*before)["version"].get<std::int64_t>() != version) throw version_conflict();
+  return *before;
+}
+
+// Records a page-level decision (before/after with the page's rows), frees
+// the item and commits.
+json commit_page_decision(db::Connection& conn, db::Transaction& tx, const Reviewer& who,
+                          std::int64_t page_id, const std::string& item, const std::string& action,
+                          const json& before) {
+  const json after = *page_state(conn, page_id);
+  const auto decision = record_decision(conn, std::nullopt, page_id, who, action, before, after);
+  drop_lease(conn, item);
+  tx.commit();
+  return {{"ok", true}, {"decision", decision}, {"action", action}, {"page", after}};
+}
+
 // ------------------------------------------------------------------ queue
 
 // Appends up to `limit` keys of one kind of item, in queue order.
@@ -568,24 +616,18 @@ json ReviewService::decide_row(const Reviewer& who, std::int64_t row_id, std::in
   auto& conn = store->connection();
   const std::string item = "row:" + std::to_string(row_id);
   db::Transaction tx(conn);
-  auto before = row_state(conn, row_id);
-  if (!before) throw not_found();
-  check_lease(conn, item, who, now_seconds());
-  if (before->version != version) throw version_conflict();
-  if (!write_row(conn, row_id, version, is_signed, postal_code, "corrected")) {
-    throw version_conflict();
-  }
-  const auto after = *row_state(conn, row_id);
-  std::string action = mark == CodeMark::NoCode      ? "no_code"
-                       : mark == CodeMark::Illegible ? "illegible"
-                       : (is_signed == before->is_signed && postal_code == before->postal_code)
-                           ? "accept"
-                           : "correct";
-  const auto decision = record_decision(conn, row_id, before->page_id, who, action,
-                                        before->to_json(), after.to_json());
+  const RowState before = row_for_write(conn, row_id, item, who, version);
+  const std::string action = mark == CodeMark::NoCode      ? "no_code"
+                             : mark == CodeMark::Illegible ? "illegible"
+                             : (is_signed == before.is_signed && postal_code == before.postal_code)
+                                 ? "accept"
+                                 : "correct";
+  json out = correct_row(conn, row_id, before, is_signed, postal_code, who, action);
   drop_lease(conn, item);
   tx.commit();
-  return {{"ok", true}, {"decision", decision}, {"action", action}, {"row", after.to_json()}};
+  out["ok"] = true;
+  out["action"] = action;
+  return out;
 }
 
 json ReviewService::decide_sheet(const Reviewer& who, std::int64_t page_id, std::int64_t version,
@@ -605,13 +647,10 @@ json ReviewService::decide_sheet(const Reviewer& who, std::int64_t page_id, std:
   auto& conn = store->connection();
   const std::string item = "sheet:" + std::to_string(page_id);
   db::Transaction tx(conn);
-  auto before = page_state(conn, page_id);
-  if (!before) throw not_found();
-  check_lease(conn, item, who, now_seconds());
-  if ((*before)["version"].get<std::int64_t>() != version) throw version_conflict();
+  const json before = page_for_write(conn, page_id, item, who, version);
 
   std::set<int> present;
-  for (const auto& r : (*before)["rows"]) {
+  for (const auto& r : before["rows"]) {
     const int row_no = r["row_no"].get<int>();
     present.insert(row_no);
     auto it = by_row.find(row_no);
@@ -645,12 +684,8 @@ json ReviewService::decide_sheet(const Reviewer& who, std::int64_t page_id, std:
       .bind(3, version)
       .run();
   if (conn.changes() != 1) throw version_conflict();
-  const json after = *page_state(conn, page_id);
-  const std::string action = not_a_sheet ? "not_a_sheet" : "sheet_rows";
-  const auto decision = record_decision(conn, std::nullopt, page_id, who, action, *before, after);
-  drop_lease(conn, item);
-  tx.commit();
-  return {{"ok", true}, {"decision", decision}, {"action", action}, {"page", after}};
+  return commit_page_decision(conn, tx, who, page_id, item,
+                              not_a_sheet ? "not_a_sheet" : "sheet_rows", before);
 }
 
 json ReviewService::decide_duplicate(const Reviewer& who, std::int64_t page_id,
@@ -659,10 +694,8 @@ json ReviewService::decide_duplicate(const Reviewer& who, std::int64_t page_id,
   auto& conn = store->connection();
   const std::string item = "dup:" + std::to_string(page_id);
   db::Transaction tx(conn);
-  auto before = page_state(conn, page_id);
-  if (!before || (*before)["duplicate_status"].is_null()) throw not_found();
-  check_lease(conn, item, who, now_seconds());
-  if ((*before)["version"].get<std::int64_t>() != version) throw version_conflict();
+  const json before = page_for_write(conn, page_id, item, who, version);
+  if (before["duplicate_status"].is_null()) throw not_found();
   conn.prepare(
           "UPDATE pages SET duplicate_status = ?, version = version + 1 WHERE id = ? AND "
           "version = ?")
@@ -671,12 +704,8 @@ json ReviewService::decide_duplicate(const Reviewer& who, std::int64_t page_id,
       .bind(3, version)
       .run();
   if (conn.changes() != 1) throw version_conflict();
-  const json after = *page_state(conn, page_id);
-  const std::string action = confirm ? "duplicate_confirm" : "duplicate_reject";
-  const auto decision = record_decision(conn, std::nullopt, page_id, who, action, *before, after);
-  drop_lease(conn, item);
-  tx.commit();
-  return {{"ok", true}, {"decision", decision}, {"action", action}, {"page", after}};
+  return commit_page_decision(conn, tx, who, page_id, item,
+                              confirm ? "duplicate_confirm" : "duplicate_reject", before);
 }
 
 json ReviewService::undo(const Reviewer& who) {
@@ -808,16 +837,13 @@ json ReviewService::qa_check(const Reviewer& who, std::int64_t row_id, std::int6
   auto& conn = store->connection();
   const std::string item = "row:" + std::to_string(row_id);
   db::Transaction tx(conn);
-  auto before = row_state(conn, row_id);
-  if (!before) throw not_found();
-  check_lease(conn, item, who, now_seconds());
-  if (before->version != version) throw version_conflict();
-  if (before->status != "accepted") {
+  const RowState before = row_for_write(conn, row_id, item, who, version);
+  if (before.status != "accepted") {
     throw ApiError(409, "not_accepted",
                    "cette ligne a déjà été révisée : elle ne fait plus partie de l'échantillon",
                    "this row was reviewed meanwhile: it is no longer part of the sample");
   }
-  const bool correct = is_signed == before->is_signed && postal_code == before->postal_code;
+  const bool correct = is_signed == before.is_signed && postal_code == before.postal_code;
   conn.prepare(
           "INSERT INTO qa_checks(row_id, reviewer, checked_at, correct, note) "
           "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?, ?)")
@@ -829,13 +855,7 @@ json ReviewService::qa_check(const Reviewer& who, std::int64_t row_id, std::int6
   json out = {{"ok", true}, {"correct", correct}};
   if (!correct) {
     // The error found is fixed as well: the count must not keep it.
-    if (!write_row(conn, row_id, version, is_signed, postal_code, "corrected")) {
-      throw version_conflict();
-    }
-    const auto after = *row_state(conn, row_id);
-    out["decision"] = record_decision(conn, row_id, before->page_id, who, "qa_correct",
-                                      before->to_json(), after.to_json());
-    out["row"] = after.to_json();
+    out.update(correct_row(conn, row_id, before, is_signed, postal_code, who, "qa_correct"));
   }
   drop_lease(conn, item);
   out["qa"] = qa_tally(conn);

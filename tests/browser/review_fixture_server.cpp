@@ -9,9 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "ingest/ingest.h"
 #include "review/review.h"
-#include "store/store.h"
+#include "review_fixture.h"
 
 namespace {
 
@@ -30,10 +29,6 @@ struct Line {
   double confidence;
   const char* reason;  // empty: accepted
 };
-
-json quad(int x0, int y0, int x1, int y1) {
-  return json::array({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}});
-}
 
 cv::Mat draw(const std::string& title, const std::vector<Line>& lines, unsigned seed) {
   cv::RNG rng(seed);
@@ -64,24 +59,7 @@ cv::Mat draw(const std::string& title, const std::vector<Line>& lines, unsigned 
 
 std::int64_t record(Store& store, std::int64_t batch, const fs::path& dir, const std::string& name,
                     const cv::Mat& image, const std::vector<Line>& lines, bool table_found) {
-  const fs::path path = dir / name;
-  cv::imwrite(path.string(), image);
-  IngestSettings settings;
-  const PageImage decoded = load_page(path, probe_file(path, settings), 1, settings);
-  FileRecord file;
-  file.sha256 = sha256_file(path);
-  file.path = path.string();
-  file.name = name;
-  file.size = static_cast<std::int64_t>(fs::file_size(path));
-  file.format = "png";
-  const auto file_id = store.add_file(file, batch);
-  store.set_file_pages(file_id, 1, "png");
   PageRecord page;
-  page.file_id = file_id;
-  page.page_no = 1;
-  page.content_hash = content_hash(decoded.gray);
-  page.width = image.cols;
-  page.height = image.rows;
   page.dpi = 150;
   page.kind = PageKind::Signatures;
   page.kind_confidence = 0.9;
@@ -98,9 +76,9 @@ std::int64_t record(Store& store, std::int64_t batch, const fs::path& dir, const
       continue;
     }
     const int y0 = kTop + (r - 1) * kRowH, y1 = y0 + kRowH;
-    row.boxes = {{"row", quad(kLeft, y0, kRight, y1)},
-                 {"signature", quad(kLeft, y0, kSplit, y1)},
-                 {"code", quad(kSplit, y0, kRight, y1)}};
+    row.boxes = {{"row", test::box(kLeft, y0, kRight, y1)},
+                 {"signature", test::box(kLeft, y0, kSplit, y1)},
+                 {"code", test::box(kSplit, y0, kRight, y1)}};
     row.is_signed = *l.signature != 0;
     if (l.machine) row.postal_code = l.machine;
     row.confidence = l.confidence;
@@ -111,7 +89,7 @@ std::int64_t record(Store& store, std::int64_t batch, const fs::path& dir, const
     if (l.machine) row.alternatives = json::array({{{"code", "H3Z 2Y7"}, {"p", 0.08}}});
     rows.push_back(row);
   }
-  return store.save_page(page, rows);
+  return test::record_drawn_page(store, batch, dir, name, image, page, rows);
 }
 
 }  // namespace

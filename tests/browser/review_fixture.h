@@ -1,0 +1,47 @@
+// Recording a drawn page as the scanner would: the PNG written next to the
+// database, decoded through ingest for its content hash, a file and a page
+// record with the rows given. Shared by review_api_test and the browser
+// test's fixture server (header only: both build without extra sources).
+#pragma once
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <string>
+#include <vector>
+
+#include "ingest/ingest.h"
+#include "store/store.h"
+
+namespace petiscan::test {
+
+// A rectangle as a stored quad (TL, TR, BR, BL) in original-page pixels.
+inline nlohmann::json box(int x0, int y0, int x1, int y1) {
+  return nlohmann::json::array({{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}});
+}
+
+// Writes `image` to `dir/name` and records it as page 1 of a one-page PNG;
+// `page` gives kind, status, reason and dpi (file_id, hashes and sizes are filled here).
+inline std::int64_t record_drawn_page(Store& store, std::int64_t batch,
+                                      const std::filesystem::path& dir, const std::string& name,
+                                      const cv::Mat& image, PageRecord page,
+                                      const std::vector<RowRecord>& rows) {
+  const std::filesystem::path path = dir / name;
+  cv::imwrite(path.string(), image);
+  IngestSettings settings;
+  const PageImage decoded = load_page(path, probe_file(path, settings), 1, settings);
+  FileRecord file;
+  file.sha256 = sha256_file(path);
+  file.path = path.string();
+  file.name = name;
+  file.size = static_cast<std::int64_t>(std::filesystem::file_size(path));
+  file.format = "png";
+  page.file_id = store.add_file(file, batch);
+  store.set_file_pages(page.file_id, 1, "png");
+  page.page_no = 1;
+  page.content_hash = content_hash(decoded.gray);
+  page.width = image.cols;
+  page.height = image.rows;
+  return store.save_page(page, rows);
+}
+
+}  // namespace petiscan::test
