@@ -60,6 +60,11 @@ class Profile:
     format_weights: dict      # png, jpg, tif, pdf -> weight
     tiff_compressions: tuple  # for non-1-bit TIFF envelopes
     noise_max: float          # noise standard deviation at most (0..1 reflectance)
+    phone_long_sides: tuple = (2000, 2400, 2800)  # phone photo sizes, pixels
+    jpeg_quality: tuple = (80, 95)                # ordinary JPEG saves (no visible artefacts)
+    # Envelope i takes the i-th (format, variant) in turn instead of a random one, so a
+    # small set still shows every format: variant is a TIFF compression, "bilevel" or "phone".
+    format_cycle: tuple = ()
 
 
 LARGE_SKEW_MAX = 15.0
@@ -92,7 +97,11 @@ PROFILES = {
                        p_noise=0.2, p_blur=0.2, p_jpeg_artefacts=0.1, p_bilevel=0.2, p_gray=0.7, p_fold=0.15,
                        p_stain=0.1, p_faint_lines=0.1, p_broken_lines=0.1, p_dark=0.08, p_no_dpi=0.15,
                        p_rescan=0.25, p_family=0.15, p_bleed=0.3, format_weights={"png": 1, "jpg": 1, "tif": 1, "pdf": 1},
-                       tiff_compressions=("tiff_lzw", "jpeg"), noise_max=0.02),
+                       tiff_compressions=("tiff_lzw", "jpeg"), noise_max=0.015,
+                       phone_long_sides=(1400, 1600), jpeg_quality=(70, 85),
+                       format_cycle=(("png", None), ("tif", "group4"), ("jpg", None), ("pdf", None),
+                                     ("jpg", "phone"), ("tif", "tiff_lzw"), ("png", "bilevel"),
+                                     ("tif", "jpeg"), ("pdf", "phone"), ("jpg", None))),
 }
 
 # Envelope contents (page kinds in mailing order) and how often each occurs.
@@ -106,11 +115,12 @@ ENVELOPE_PLANS = [
     (("blank", "letter", "signatures"), 0.03),
     (("letter",), 0.02),
 ]
-# JPEG quality: ordinary saves, and saves with visible artefacts.
-JPEG_QUALITY = (80, 95)
+# JPEG quality of saves with visible artefacts.
 JPEG_QUALITY_ARTEFACTS = (15, 40)
+# RGB -> grey luminance (ITU-R BT.601), as a 1 x 3 cv2.transform matrix.
+GRAY_WEIGHTS = np.array([[0.299, 0.587, 0.114]], np.float32)
 # 1-bit scans: threshold as a share of the paper's brightness.
-BILEVEL_THRESHOLD = (0.5, 0.68)
+BILEVEL_THRESHOLD = (0.55, 0.72)
 
 
 def load_hands(split):
@@ -130,7 +140,7 @@ def pick(rng, weights):
     return keys[rng.choice(len(keys), p=p / p.sum())]
 
 
-def plan_envelope(rng, prof):
+def plan_envelope(rng, prof, index):
     kinds = list(ENVELOPE_PLANS[pick(rng, {i: w for i, (_, w) in enumerate(ENVELOPE_PLANS)})][0])
     env = {"phone": bool(rng.random() < prof.p_phone)}
     env["bilevel"] = (not env["phone"]) and bool(rng.random() < prof.p_bilevel)
@@ -141,6 +151,11 @@ def plan_envelope(rng, prof):
         if env["bilevel"] and env["format"] == "jpg":
             env["format"] = "png"
     env["tiff_compression"] = "group4" if env["bilevel"] else str(rng.choice(prof.tiff_compressions))
+    if prof.format_cycle:
+        fmt, variant = prof.format_cycle[(index - 1) % len(prof.format_cycle)]
+        env["format"], env["phone"] = fmt, variant == "phone"
+        env["bilevel"] = variant in ("bilevel", "group4")
+        env["tiff_compression"] = variant if fmt == "tif" else None
     env["gray"] = bool(rng.random() < prof.p_gray)
     env["dpi"] = int(pick(rng, prof.dpi_weights))  # one resolution for a PDF's pages
     env["no_dpi"] = bool(rng.random() < prof.p_no_dpi)
@@ -186,7 +201,7 @@ def scan_page(page, env, rng, prof):
     rotation = int(rng.choice([90, 180, 270])) if rng.random() < prof.p_turn else 0
     if env["phone"]:
         keystone = float(rng.uniform(0.0, KEYSTONE_MAX))
-        img, h, dpi = scan.phone(page.reflect, skew, keystone, rng)
+        img, h, dpi = scan.phone(page.reflect, skew, keystone, prof.phone_long_sides, rng)
         img = scan.uneven_light(img, rng, rng.random() < P_PHONE_SHADOW)
         defects += ["perspective", "uneven_light"]
         noise = rng.uniform(0.005, max(0.006, prof.noise_max))
@@ -194,9 +209,12 @@ def scan_page(page, env, rng, prof):
         dark = False
     else:
         dpi = env["dpi"] if env["format"] == "pdf" else int(pick(rng, prof.dpi_weights))
+        src = page.reflect
+        if env["bilevel"] or env["gray"]:  # a grey scanner: one channel from here on
+            src = cv2.transform(src, GRAY_WEIGHTS)
         margin = float(rng.uniform(1, 5)) if rng.random() < P_BED_MARGIN else 0.0
         bed = [0.15, 0.15, 0.15] if rng.random() < P_DARK_BED else [0.97, 0.97, 0.96]
-        img, h = scan.scanner(page.reflect, dpi, skew, bed, margin, rng)
+        img, h = scan.scanner(src, dpi, skew, bed, margin, rng)
         keystone = 0.0
         noise = float(rng.uniform(0.005, prof.noise_max)) if rng.random() < prof.p_noise and prof.noise_max else 0.0
         blur = float(rng.uniform(0.4, 1.3) * dpi / 300) if rng.random() < prof.p_blur else 0.0
@@ -207,9 +225,10 @@ def scan_page(page, env, rng, prof):
 
     mode = "rgb" if env["phone"] else "bilevel" if env["bilevel"] else "gray" if env["gray"] else "rgb"
     if mode == "rgb":
-        pil = Image.fromarray((img * 255 + 0.5).astype(np.uint8), "RGB")
+        pil = Image.fromarray(cv2.convertScaleAbs(img, alpha=255.0), "RGB")
     else:
-        gray = (img @ np.array([0.299, 0.587, 0.114], np.float32) * 255 + 0.5).astype(np.uint8)
+        gray = img if img.ndim == 2 else cv2.transform(img, GRAY_WEIGHTS)
+        gray = cv2.convertScaleAbs(gray, alpha=255.0)
         if mode == "bilevel":
             paper = np.percentile(gray[::7, ::7], 90)
             t = paper * rng.uniform(*BILEVEL_THRESHOLD)
@@ -233,7 +252,7 @@ def scan_page(page, env, rng, prof):
     return pil, gen
 
 
-def save_envelope(out, env_id, env, images, rng):
+def save_envelope(out, env_id, env, images, rng, prof):
     """Writes the envelope's pages; returns (file names, format, dpi written per page)."""
     fmt = env["format"]
     dpis = [None if env["no_dpi"] else g["dpi"] for _, g in images]
@@ -245,7 +264,7 @@ def save_envelope(out, env_id, env, images, rng):
             if fmt == "png":
                 pil.save(out / name, "PNG", optimize=False, compress_level=6, **meta(d))
             else:
-                q = int(rng.integers(*JPEG_QUALITY))
+                q = int(rng.integers(*prof.jpeg_quality))
                 pil.save(out / name, "JPEG", quality=q, **meta(d))
             files.append(name)
         return files, fmt, dpis
@@ -260,7 +279,10 @@ def save_envelope(out, env_id, env, images, rng):
         dpis = [d] * len(pils)
         kw = dict(save_all=True, append_images=pils[1:], compression=comp if comp != "none" else None, **meta(d))
         if comp == "jpeg":
-            kw["quality"] = int(rng.integers(*JPEG_QUALITY))
+            kw["quality"] = int(rng.integers(*prof.jpeg_quality))
+        if comp == "group4":
+            pils = [p if p.mode == "1" else p.convert("1") for p in pils]
+            kw["append_images"] = pils[1:]
         pils[0].save(out / name, "TIFF", **kw)
         return [name], "tif", dpis
     # PDF: one resolution for the document (the envelope's scans share it).
@@ -272,7 +294,7 @@ def save_envelope(out, env_id, env, images, rng):
 def make_envelope(out, seed, index, prof, hands):
     env_id = f"env{index:04d}"
     rng = np.random.default_rng([seed, index, 0])
-    env = plan_envelope(rng, prof)
+    env = plan_envelope(rng, prof, index)
     physical, truth_pages, images = [], [], []
     shared = None
     for p, kind in enumerate(env["kinds"]):
@@ -292,7 +314,7 @@ def make_envelope(out, seed, index, prof, hands):
             gen["family_of"] = env["kinds"].index("signatures")
         truth_pages.append((truth, gen))
         images.append((pil, gen))
-    files, fmt, dpis = save_envelope(out, env_id, env, images, rng)
+    files, fmt, dpis = save_envelope(out, env_id, env, images, rng, prof)
     pages = []
     for (truth, gen), d in zip(truth_pages, dpis):
         gen["dpi_written"] = d

@@ -30,6 +30,8 @@ LINE_PX_RANGE = (1, 6)
 SPLIT_RANGE = (0.50, 0.75)
 # Row height of the 9 data rows, millimetres (limited further by the room on the page).
 ROW_MM_RANGE = (11.0, 19.0)
+# Low toner: the ruling prints with this share of full ink (may vanish in a 1-bit scan).
+FAINT_LINE_INK = (0.35, 0.6)
 # Ink colour of the printer and of the pens (RGB reflectance of a full-ink stroke).
 PRINT_RGB = np.array([0.07, 0.07, 0.08], np.float32)
 PEN_RGB = {"blue": np.array([0.12, 0.22, 0.62], np.float32),
@@ -133,9 +135,11 @@ class Printer:
     def reflectance(self, rng):
         """Paper colour times printed ink, as float32 H x W x 3."""
         paper = np.array([1.0, 1.0, 1.0], np.float32) - rng.uniform(0.0, 0.05, 3).astype(np.float32) * [0.6, 0.8, 1.0]
-        alpha = np.asarray(self.canvas, np.float32) * (1.0 / 255.0)
-        ink = (1.0 - PRINT_RGB)[None, None, :]
-        return (paper[None, None, :] * (1.0 - alpha[:, :, None] * ink)).astype(np.float32)
+        # A 256-entry table from printed ink level to RGB reflectance (cv2.LUT is fast).
+        level = np.arange(256, dtype=np.float32)[:, None] / 255.0
+        lut = (paper[None, :] * (1.0 - level * (1.0 - PRINT_RGB)[None, :])).astype(np.float32)
+        a = np.asarray(self.canvas)
+        return cv2.LUT(cv2.merge([a, a, a]), lut.reshape(1, 256, 3))
 
 
 def stamp(reflect, ink, x, y, rgb, pressure):
@@ -266,7 +270,7 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
     inner_px = int(rng.integers(LINE_PX_RANGE[0], LINE_PX_RANGE[1] + 1))
     outer_px = int(rng.integers(inner_px, LINE_PX_RANGE[1] + 1)) if rng.random() < 0.5 else inner_px
     faint = "faint_lines" in line_defects
-    level = int(255 * rng.uniform(0.25, 0.5)) if faint else 255
+    level = int(255 * rng.uniform(*FAINT_LINE_INK)) if faint else 255
     broken = "broken_lines" in line_defects
 
     def gaps():

@@ -44,7 +44,8 @@ def _turn(img, rotation):
 def scanner(reflect, dpi, skew_deg, bed_rgb, bed_margin_mm, rng):
     """The page on a flatbed glass: rotated by skew about its centre, sampled at dpi.
 
-    Returns (image float32 H x W x 3, 3x3 transform master px -> image px)."""
+    `reflect` is H x W x 3 (colour scan) or H x W (grey scan).
+    Returns (image float32, 3x3 transform master px -> image px)."""
     H, W = reflect.shape[:2]
     k = dpi / MASTER_DPI
     margin = bed_margin_mm * dpi / 25.4
@@ -58,8 +59,9 @@ def scanner(reflect, dpi, skew_deg, bed_rgb, bed_margin_mm, rng):
     interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
     if abs(skew_deg) > 1e-6 or interp == cv2.INTER_LINEAR:
         interp = cv2.INTER_LINEAR
+    bed = tuple(float(v) for v in bed_rgb) if reflect.ndim == 3 else float(np.mean(bed_rgb))
     img = cv2.warpAffine(reflect, m, (out_w, out_h), flags=interp, borderMode=cv2.BORDER_CONSTANT,
-                         borderValue=tuple(float(v) for v in bed_rgb))
+                         borderValue=bed)
     return img, _affine3(m)
 
 
@@ -73,15 +75,17 @@ def desk_background(rng, w, h):
     return np.clip(img, 0, 1).astype(np.float32)
 
 
-def phone(reflect, skew_deg, keystone, rng):
+def phone(reflect, skew_deg, keystone, long_sides, rng):
     """A phone photo of the page on a desk: perspective, lens scale, background.
 
     Returns (image, 3x3 transform master px -> image px, effective dpi)."""
     H, W = reflect.shape[:2]
-    long_side = int(rng.choice([2000, 2400, 2800]))
+    long_side = int(rng.choice(long_sides))
     out_h, out_w = long_side, int(long_side * rng.uniform(0.72, 0.78))
-    fill = rng.uniform(0.78, 0.92)
-    k = min(out_w * fill / W, out_h * fill / H)
+    # The page (turned by the skew) fills this share of the frame, so its edges stay visible.
+    fill = rng.uniform(0.8, 0.93)
+    c, s = abs(np.cos(np.deg2rad(skew_deg))), abs(np.sin(np.deg2rad(skew_deg)))
+    k = min(out_w * fill / (W * c + H * s), out_h * fill / (W * s + H * c))
     cx, cy = out_w / 2 + rng.uniform(-0.04, 0.04) * out_w, out_h / 2 + rng.uniform(-0.03, 0.03) * out_h
     hw, hh = W * k / 2, H * k / 2
     # Keystone: the edge farther from the camera is shorter by `keystone` of its length.
@@ -168,6 +172,9 @@ def finish(img, rng, defects, noise_sigma, blur_sigma, dark):
         img = cv2.GaussianBlur(img, (0, 0), blur_sigma)
         defects.append("blur")
     if noise_sigma > 0:
-        img = img + rng.normal(0, noise_sigma, img.shape[:2]).astype(np.float32)[:, :, None]
+        noise = rng.standard_normal(img.shape[:2], dtype=np.float32) * np.float32(noise_sigma)
+        img = img + (noise if img.ndim == 2 else noise[:, :, None])
         defects.append("noise")
-    return np.clip(img, 0, 1)
+    np.minimum(img, 1.0, out=img)
+    np.maximum(img, 0.0, out=img)
+    return img
