@@ -191,16 +191,20 @@ def draw_physical(kind, rng, prof, hands, shared_codes):
     return page
 
 
-def scan_page(page, env, rng, prof):
-    """One scan (or photo) of a physical page: returns (PIL image, _gen dict)."""
+def scan_page(page, env, rng, prof, force=None):
+    """One scan (or photo) of a physical page: returns (PIL image, _gen dict).
+
+    `force` may fix "skew", "rotation", "keystone" (test cases)."""
+    force = force or {}
     defects = list(page.info["physical_defects"])
     skew = 0.0
     if rng.random() < prof.p_skew:
         limit = LARGE_SKEW_MAX if rng.random() < prof.p_skew_large else prof.skew_max
         skew = float(rng.uniform(-limit, limit))
     rotation = int(rng.choice([90, 180, 270])) if rng.random() < prof.p_turn else 0
+    skew, rotation = force.get("skew", skew), force.get("rotation", rotation)
     if env["phone"]:
-        keystone = float(rng.uniform(0.0, KEYSTONE_MAX))
+        keystone = force.get("keystone", float(rng.uniform(0.0, KEYSTONE_MAX)))
         img, h, dpi = scan.phone(page.reflect, skew, keystone, prof.phone_long_sides, rng)
         img = scan.uneven_light(img, rng, rng.random() < P_PHONE_SHADOW)
         defects += ["perspective", "uneven_light"]
@@ -208,7 +212,7 @@ def scan_page(page, env, rng, prof):
         blur = float(rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else 0.0
         dark = False
     else:
-        dpi = env["dpi"] if env["format"] == "pdf" else int(pick(rng, prof.dpi_weights))
+        dpi = env["dpi"] if env["format"] == "pdf" or "dpi" in force else int(pick(rng, prof.dpi_weights))
         src = page.reflect
         if env["bilevel"] or env["gray"]:  # a grey scanner: one channel from here on
             src = cv2.transform(src, GRAY_WEIGHTS)
@@ -324,17 +328,90 @@ def make_envelope(out, seed, index, prof, hands):
     return {"id": env_id, "files": files, "format": fmt, "pages": pages}
 
 
+# Golden single-page cases for tests/data/sheets (`--cases DIR`): the profile, its
+# changes, the envelope's format, forced scan geometry, and what the drawn sheet must
+# show (seeds are tried in turn until one does).
+def _notes(page):
+    return [n for row in page.info.get("row_notes", []) for n in row]
+
+
+CASES = {
+    "upright_clean": ("clean", {}, {"format": "png", "gray": True, "dpi": 150},
+                      {"skew": 0.0, "rotation": 0, "dpi": 150},
+                      lambda p: 4 <= sum(r["signed"] for r in p.rows) < 9),
+    "turned_skewed_1bit": ("eval", {"p_noise": 0, "p_fold": 0, "p_stain": 0, "p_faint_lines": 0, "p_jpeg_artefacts": 0},
+                           {"format": "tif", "tiff_compression": "group4", "bilevel": True, "gray": True, "dpi": 150},
+                           {"skew": -12.5, "rotation": 90, "dpi": 150},
+                           lambda p: sum(r["signed"] for r in p.rows) == 9),
+    "phone_keystone": ("eval", {"p_stain": 0, "phone_long_sides": (1000,), "jpeg_quality": (70, 71)},
+                       {"format": "jpg", "phone": True, "bilevel": False},
+                       {"skew": 4.0, "rotation": 0, "keystone": 0.08},
+                       lambda p: 0 < sum(r["signed"] for r in p.rows) < 9),
+    "faint_broken_fold_overflow": ("eval", {"p_faint_lines": 1, "p_broken_lines": 1, "p_fold": 1, "p_stain": 0,
+                                            "p_noise": 0, "p_jpeg_artefacts": 0, "p_blur": 0, "p_dark": 0},
+                                   {"format": "png", "gray": True, "bilevel": False, "dpi": 150},
+                                   {"skew": 1.5, "rotation": 0, "dpi": 150},
+                                   lambda p: {"into_code", "crosses_line"} <= set(_notes(p))
+                                   and any(r["signed"] != bool(r["postal_code"]) for r in p.rows)),
+}
+MAX_CASE_SEEDS = 500
+
+
+def make_case(out, name, hands):
+    """One single-page envelope showing the case; returns its truth envelope."""
+    prof_name, changes, env_fix, force, accept = CASES[name]
+    prof = dataclasses.replace(PROFILES[prof_name], format_cycle=(), **changes)
+    first = 1000 * (list(CASES).index(name) + 1)  # each case draws its own sheets
+    for seed in range(first, first + MAX_CASE_SEEDS):
+        rng = np.random.default_rng([seed, 0])
+        env = dict(plan_envelope(rng, prof, 1), kinds=["signatures"], rescan_of=None, family=False, no_dpi=False)
+        env.update(env_fix)
+        page = draw_physical("signatures", np.random.default_rng([seed, 1]), prof, hands, None)
+        if accept(page):
+            break
+    else:
+        raise SystemExit(f"gen_sheets: no seed in {first}..{first + MAX_CASE_SEEDS - 1} draws case {name}")
+    pil, gen = scan_page(page, env, np.random.default_rng([seed, 2]), prof, force)
+    gen["case_seed"] = seed
+    files, fmt, dpis = save_envelope(out, name, env, [(pil, gen)], rng, prof)
+    gen["dpi_written"] = dpis[0]
+    if fmt == "tif":
+        gen["tiff_compression"] = env["tiff_compression"]
+    return {"id": name, "files": files, "format": fmt,
+            "pages": [{"kind": page.kind, "duplicate_of": None, "rows": page.rows, "_gen": gen}]}
+
+
+def write_cases(out, hands_split):
+    hands = load_hands(hands_split)
+    for name in CASES:
+        d = out / name
+        d.mkdir(parents=True, exist_ok=True)
+        env = make_case(d, name, hands)
+        truth = {"generator": {"script": "scripts/gen_sheets.py", "cases": name, "hands": hands_split},
+                 "envelopes": [env]}
+        (d / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n")
+        size = sum(f.stat().st_size for f in d.iterdir())
+        print(f"gen_sheets: case {name} (seed {env['pages'][0]['_gen']['case_seed']}), {size // 1024} KiB", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--envelopes", type=int, required=True)
-    ap.add_argument("--out", type=pathlib.Path, required=True)
+    ap.add_argument("--seed", type=int)
+    ap.add_argument("--envelopes", type=int)
+    ap.add_argument("--out", type=pathlib.Path)
+    ap.add_argument("--cases", type=pathlib.Path, metavar="DIR",
+                    help="write the golden single-page cases (one folder each) into DIR instead")
     ap.add_argument("--hands", choices=["train", "eval"], default="eval",
                     help="training or held-out handwriting for the postal codes (default eval)")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="eval")
     ap.add_argument("--first", type=int, default=1, help="number of the first envelope (default 1)")
     args = ap.parse_args()
     cv2.setNumThreads(1)
+    if args.cases:
+        write_cases(args.cases, args.hands)
+        return
+    if args.seed is None or args.envelopes is None or args.out is None:
+        ap.error("--seed, --envelopes and --out are required (or --cases DIR)")
     args.out.mkdir(parents=True, exist_ok=True)
     prof = PROFILES[args.profile]
     hands = load_hands(args.hands)

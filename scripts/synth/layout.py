@@ -309,20 +309,24 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
 
     reflect = p.reflectance(rng)
     rows = _fill_plan(rng, shared_codes or [])
-    _write_rows(rng, p, reflect, rows, hands, (x0, xs, x1), y_head, row_mm)
+    notes = _write_rows(rng, p, reflect, rows, hands, (x0, xs, x1), y_head, row_mm)
 
     corner = lambda x, yy: p.px(x, yy)  # noqa: E731
     table = np.array([corner(x0, y_top), corner(x1, y_top), corner(x1, y_bottom), corner(x0, y_bottom)])
     data = np.array([corner(x0, y_head), corner(x1, y_head), corner(x1, y_bottom), corner(x0, y_bottom)])
     info = {"page_size": d["size"], "print_scale": round(d["scale"], 3), "column_split": round(split, 3),
-            "row_height_mm": round(row_mm * d["scale"], 2), "line_px": [inner_px, outer_px]}
+            "row_height_mm": round(row_mm * d["scale"], 2), "line_px": [inner_px, outer_px], "row_notes": notes}
     return Physical("signatures", reflect, rows, {"table": table, "data": data}, info)
 
 
 def _write_rows(rng, p, reflect, rows, hands, xcols, y_head, row_mm):
-    """Signatures and hand-printed codes into the rows, each signer with their own pen."""
+    """Signatures and hand-printed codes into the rows, each signer with their own pen.
+
+    Returns per row the hard cases drawn there ("into_code", "crosses_line",
+    "stray_dot", and "written:<text>" for the code as written)."""
     x0, xs, x1 = xcols
     s = p.scale
+    notes = [[] for _ in rows]
     for i, row in enumerate(rows):
         ya = y_head + i * row_mm
         pen = PEN_RGB["blue" if rng.random() < P_BLUE_PEN else "black"]
@@ -333,10 +337,12 @@ def _write_rows(rng, p, reflect, rows, hands, xcols, y_head, row_mm):
             h_mm = row_mm * rng.uniform(0.75, 1.25)
             if rng.random() < P_SIG_INTO_CODE:
                 w_mm = (xs - x0) * rng.uniform(0.8, 0.95) + (x1 - xs) * rng.uniform(0.15, 0.4)
+                notes[i].append("into_code")
             sx = x0 + rng.uniform(1, max(1.5, xs - x0 - w_mm))
             sy = ya + (row_mm - h_mm) / 2 + rng.normal(0, row_mm * 0.06)
             if rng.random() < P_SIG_CROSSES_LINE:
                 sy += row_mm * rng.choice([-1, 1]) * rng.uniform(0.2, 0.4)
+                notes[i].append("crosses_line")
             ink = signature(rng, w_mm * MM * s, h_mm * MM * s, stroke)
             stamp(reflect, ink, *p.px(sx, sy), pen, pressure)
         elif rng.random() < P_STRAY_DOT:
@@ -344,8 +350,10 @@ def _write_rows(rng, p, reflect, rows, hands, xcols, y_head, row_mm):
             dot = np.zeros((2 * r + 1, 2 * r + 1), np.float32)
             cv2.circle(dot, (r, r), r, 1.0, -1, cv2.LINE_AA)
             stamp(reflect, dot, *p.px(rng.uniform(x0 + 3, x1 - 3), ya + rng.uniform(0.2, 0.8) * row_mm), pen, pressure)
+            notes[i].append("stray_dot")
         if row["postal_code"]:
             text = postal.written_form(row["postal_code"], rng)
+            notes[i].append(f"written:{text}")
             h_px = row_mm * rng.uniform(0.4, 0.65) * MM * s
             ink = hands.render(text, rng, int(round(h_px)))
             room = (x1 - xs - 3) * MM * s
@@ -356,3 +364,4 @@ def _write_rows(rng, p, reflect, rows, hands, xcols, y_head, row_mm):
             cx = xs + rng.uniform(1.0, free_mm)
             cy = ya + (row_mm - ink.shape[0] / MM / s) / 2 + rng.normal(0, row_mm * 0.05)
             stamp(reflect, ink, *p.px(cx, cy), pen, pressure)
+    return notes
