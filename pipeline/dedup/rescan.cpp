@@ -1,0 +1,266 @@
+#include "dedup/rescan.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "geometry/geometry.h"
+
+namespace petiscan {
+
+namespace {
+
+constexpr const char* kVersion = "f1";
+// Grid of each cell: columns x rows of ink density. A signature cell is about
+// 10 times wider than tall, a code cell about 5 times: the grids keep roughly
+// square blocks (~1/4 of the row's height), coarse enough that two scans at
+// other resolutions, blur and noise give the same values, fine enough to keep
+// the shape of a signature.
+constexpr int kSigCols = 32, kSigRows = 4;
+constexpr int kCodeCols = 20, kCodeRows = 4;
+constexpr int kCellsPerRow = kSigCols * kSigRows + kCodeCols * kCodeRows;
+constexpr int kGridChars = kRowsPerSheet * kCellsPerRow;
+// Cells are cut this many pixels high before reduction to the grid.
+constexpr int kCutHeight = 48;
+// Share of a cell's height/width left out on each side, so that the ruling
+// lines (the same on every sheet) do not make two sheets look alike.
+constexpr float kInsetY = 0.12f, kInsetX = 0.03f;
+// Paper brightness of a cell: this percentile of its pixels.
+constexpr double kPaperPercentile = 0.9;
+// Darkness below paper that counts as ink: a share of the paper's brightness
+// (ignores grain and JPEG noise).
+constexpr double kInkFloor = 0.12;
+// A cell "has ink" when its mean grid value (0..15) exceeds this: a single
+// signature stroke across the cell gives about 1.5, noise and dust below 0.3.
+constexpr double kMinPartInk = 0.45;
+// Shifts tried when comparing two grids (columns, rows), for cells that the
+// geometry placed a few pixels apart on the two scans.
+constexpr int kShiftX = 2, kShiftY = 1;
+// Weights: a signature says much more about identity than a postal code
+// (households sharing a code write it on several sheets).
+constexpr double kSigWeight = 2.0, kCodeWeight = 1.0;
+// Same sheet when the ink-weighted correlation reaches this and at most this
+// share of inked cells has ink on one side only. Chosen on generated sets
+// (seeds 100-199, train hands: scripts/dedup_eval) between the lowest re-scan
+// pair and the highest look-alike pair; see the numbers quoted there.
+constexpr double kSameSheetSimilarity = 0.62;
+constexpr double kMaxOneSidedShare = 0.25;
+// Codes read on both pages must agree except for this many misreads (or a
+// quarter of the codes compared, whichever is more).
+constexpr int kMaxCodeDisagreements = 1;
+
+struct Grid {
+  std::string pattern;       // 9 x '0'/'1'
+  std::vector<float> cells;  // kGridChars values 0..15
+};
+
+Quad inset(const Quad& q, float fx, float fy) {
+  auto at = [&](float u, float v) {
+    const cv::Point2f top = q.pts[0] + (q.pts[1] - q.pts[0]) * u;
+    const cv::Point2f bottom = q.pts[3] + (q.pts[2] - q.pts[3]) * u;
+    return top + (bottom - top) * v;
+  };
+  Quad out;
+  out.pts = {at(fx, fy), at(1 - fx, fy), at(1 - fx, 1 - fy), at(fx, 1 - fy)};
+  return out;
+}
+
+bool quad_is_set(const Quad& q) {
+  for (const auto& p : q.pts) {
+    if (p.x != 0 || p.y != 0) return true;
+  }
+  return false;
+}
+
+// Ink density grid of one cell, appended to `out` as hex digits.
+void cell_grid(const cv::Mat& gray, const Quad& quad, int cols, int rows, std::string& out) {
+  cv::Mat cell;
+  if (quad_is_set(quad)) cell = cut_cell(gray, inset(quad, kInsetX, kInsetY), kCutHeight);
+  if (cell.empty()) {
+    out.append(static_cast<size_t>(cols * rows), '0');
+    return;
+  }
+  cv::Mat f;
+  cell.convertTo(f, CV_32F);
+  std::vector<float> v(f.begin<float>(), f.end<float>());
+  const auto k = static_cast<size_t>(kPaperPercentile * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  const float paper = std::max(1.0f, v[k]);
+  // ink = how much darker than paper, as a share of it, above the floor.
+  cv::Mat ink = (paper - f) / paper - static_cast<float>(kInkFloor);
+  ink = cv::max(ink, 0.0f) / static_cast<float>(1 - kInkFloor);
+  cv::Mat small;
+  cv::resize(ink, small, cv::Size(cols, rows), 0, 0, cv::INTER_AREA);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int y = 0; y < rows; ++y) {
+    for (int x = 0; x < cols; ++x) {
+      // sqrt spreads the low densities a stroke gives over the 16 levels.
+      const double d = std::sqrt(std::clamp(static_cast<double>(small.at<float>(y, x)), 0.0, 1.0));
+      out.push_back(kHex[std::lround(d * 15)]);
+    }
+  }
+}
+
+std::optional<Grid> parse(const std::string& fp) {
+  // "f1:" + 9 + ":" + grid
+  if (fp.size() != 3 + kRowsPerSheet + 1 + kGridChars || fp.compare(0, 3, "f1:") != 0) {
+    return std::nullopt;
+  }
+  Grid g;
+  g.pattern = fp.substr(3, kRowsPerSheet);
+  g.cells.reserve(kGridChars);
+  for (size_t i = 3 + kRowsPerSheet + 1; i < fp.size(); ++i) {
+    const char c = fp[i];
+    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return std::nullopt;
+    g.cells.push_back(static_cast<float>(v));
+  }
+  return g;
+}
+
+// Best normalised correlation of two cols x rows grids over small shifts.
+double best_correlation(const float* a, const float* b, int cols, int rows) {
+  double best = -1;
+  for (int dy = -kShiftY; dy <= kShiftY; ++dy) {
+    for (int dx = -kShiftX; dx <= kShiftX; ++dx) {
+      double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      int n = 0;
+      for (int y = std::max(0, -dy); y < rows && y + dy < rows; ++y) {
+        for (int x = std::max(0, -dx); x < cols && x + dx < cols; ++x) {
+          const double va = a[y * cols + x], vb = b[(y + dy) * cols + x + dx];
+          sa += va, sb += vb, saa += va * va, sbb += vb * vb, sab += va * vb;
+          ++n;
+        }
+      }
+      if (n == 0) continue;
+      const double cov = sab - sa * sb / n;
+      const double var = (saa - sa * sa / n) * (sbb - sb * sb / n);
+      if (var <= 1e-9) continue;
+      best = std::max(best, cov / std::sqrt(var));
+    }
+  }
+  return best;
+}
+
+double mean_ink(const float* a, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += a[i];
+  return s / n;
+}
+
+std::string pattern_with_flip(const std::string& pattern, int row) {
+  std::string p = pattern;
+  if (row >= 0) p[static_cast<size_t>(row)] = p[static_cast<size_t>(row)] == '1' ? '0' : '1';
+  return p;
+}
+
+}  // namespace
+
+std::string sheet_fingerprint(const cv::Mat& original_gray, const SheetGeometry& geometry) {
+  if (geometry.kind != PageKind::Signatures || !geometry.table_found || original_gray.empty()) {
+    return {};
+  }
+  std::string out = std::string(kVersion) + ":";
+  for (const auto& row : geometry.rows) out.push_back(row.is_signed ? '1' : '0');
+  out.push_back(':');
+  out.reserve(out.size() + kGridChars);
+  for (const auto& row : geometry.rows) {
+    cell_grid(original_gray, row.signature_cell, kSigCols, kSigRows, out);
+    cell_grid(original_gray, row.code_cell, kCodeCols, kCodeRows, out);
+  }
+  return out;
+}
+
+RescanScore compare_fingerprints(const std::string& a, const std::string& b) {
+  RescanScore score;
+  const auto ga = parse(a), gb = parse(b);
+  if (!ga || !gb) return score;
+  double weighted = 0, weights = 0;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    const size_t base = static_cast<size_t>(r * kCellsPerRow);
+    struct Part {
+      size_t offset;
+      int cols, rows;
+      double weight;
+    };
+    for (const Part& part :
+         {Part{0, kSigCols, kSigRows, kSigWeight},
+          Part{static_cast<size_t>(kSigCols * kSigRows), kCodeCols, kCodeRows, kCodeWeight}}) {
+      const float* pa = ga->cells.data() + base + part.offset;
+      const float* pb = gb->cells.data() + base + part.offset;
+      const int n = part.cols * part.rows;
+      const bool ink_a = mean_ink(pa, n) > kMinPartInk, ink_b = mean_ink(pb, n) > kMinPartInk;
+      if (!ink_a && !ink_b) continue;
+      ++score.parts_compared;
+      weights += part.weight;
+      if (ink_a != ink_b) {
+        ++score.parts_one_sided;
+        continue;  // counts as no likeness at all
+      }
+      weighted += part.weight * best_correlation(pa, pb, part.cols, part.rows);
+    }
+  }
+  score.comparable = score.parts_compared > 0;
+  score.similarity = weights > 0 ? weighted / weights : 0;
+  return score;
+}
+
+bool same_sheet(const RescanScore& score) {
+  return score.comparable && score.similarity >= kSameSheetSimilarity &&
+         score.parts_one_sided <= kMaxOneSidedShare * score.parts_compared;
+}
+
+std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& fingerprint,
+                                        const std::vector<RowRecord>& rows) {
+  const auto mine = parse(fingerprint);
+  if (!mine) return std::nullopt;
+  // Candidates: sheets whose signed pattern is the same or differs in one row
+  // (the signed decision may differ on a faint signature), by index range.
+  auto st = db.prepare(
+      "SELECT id, fingerprint FROM pages WHERE fingerprint >= ?1 AND fingerprint < ?2 "
+      "AND kind = 'signatures' AND status != 'failed' "
+      "AND (duplicate_of IS NULL OR duplicate_status = 'rejected') ORDER BY id");
+  std::optional<std::int64_t> best_id;
+  double best = -2;
+  for (int flip = -1; flip < kRowsPerSheet; ++flip) {
+    const std::string prefix = std::string(kVersion) + ":" + pattern_with_flip(mine->pattern, flip);
+    st.bind(1, prefix + ":").bind(2, prefix + ";");  // ';' sorts right after ':'
+    while (st.step()) {
+      const auto score = compare_fingerprints(fingerprint, st.text(1));
+      if (same_sheet(score) && score.similarity > best) {
+        best = score.similarity;
+        best_id = st.int64(0);
+      }
+    }
+    st.reset();
+  }
+  if (!best_id) return std::nullopt;
+
+  // The codes read must tell the same story (a misread or two aside).
+  auto codes = db.prepare("SELECT row_no, postal_code FROM rows WHERE page_id = ?");
+  codes.bind(1, *best_id);
+  std::array<std::optional<std::string>, kRowsPerSheet + 1> theirs{};
+  while (codes.step()) {
+    const int row = codes.integer(0);
+    if (row >= 1 && row <= kRowsPerSheet) theirs[static_cast<size_t>(row)] = codes.optional_text(1);
+  }
+  int compared = 0, disagree = 0;
+  for (const auto& r : rows) {
+    if (r.row_no < 1 || r.row_no > kRowsPerSheet) continue;
+    const auto& other = theirs[static_cast<size_t>(r.row_no)];
+    if (!r.postal_code || !other) continue;
+    ++compared;
+    disagree += *r.postal_code != *other;
+  }
+  if (disagree > std::max(kMaxCodeDisagreements, compared / 4)) {
+    spdlog::debug("re-scan candidate {} rejected: {} of {} codes differ", *best_id, disagree,
+                  compared);
+    return std::nullopt;
+  }
+  return best_id;
+}
+
+}  // namespace petiscan

@@ -1,0 +1,54 @@
+// Re-scan detection: the same physical sheet scanned twice (another file,
+// other scanner settings, turned, photographed) is recognised from its
+// content, so that its signatures are counted once.
+//
+// The fingerprint of a sheet is made in the worker from the original pixels
+// and the geometry: for each of the 9 rows, the signature cell and the code
+// cell are cut upright and straight (geometry's cut_cell), and reduced to a
+// coarse grid of ink density. Handwriting is what tells two sheets apart: two
+// different sheets signed by the same households share postal codes, never
+// the strokes of their signatures.
+//
+// Text form (stored in pages.fingerprint): "f1:<pattern>:<grid>", where
+// <pattern> is 9 characters '0'/'1' (rows the geometry found signed) and
+// <grid> one hex digit per grid cell. The pattern leads so that an index on
+// pages.fingerprint finds candidates with a range query.
+#pragma once
+
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+namespace petiscan {
+
+// The sheet's fingerprint; empty when there is nothing to recognise it by
+// (not a sheet, or its table was not found).
+std::string sheet_fingerprint(const cv::Mat& original_gray, const SheetGeometry& geometry);
+
+// How alike two fingerprints are, with the reason a pair is not a match.
+struct RescanScore {
+  double similarity = 0;    // ink-weighted correlation of the handwriting, -1..1
+  int parts_compared = 0;   // cells with ink on either sheet
+  int parts_one_sided = 0;  // cells with ink on one sheet only
+  bool comparable = false;  // both fingerprints valid and carrying ink
+};
+RescanScore compare_fingerprints(const std::string& a, const std::string& b);
+
+// Is `b` the same physical sheet as `a`? (fingerprints only; find_rescan also
+// checks the codes read.)
+bool same_sheet(const RescanScore& score);
+
+// The earlier page showing the same physical sheet as the one about to be
+// saved (its fingerprint and rows), or nullopt. Only pages that are not
+// themselves re-scans are candidates, so a chain always points at the first.
+// Called in the single writer thread, before the page is saved.
+std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& fingerprint,
+                                        const std::vector<RowRecord>& rows);
+
+}  // namespace petiscan
