@@ -10,16 +10,15 @@ namespace petiscan {
 void ClassifySettings::validate() const {
   if (blank_max_ink <= 0 || blank_max_ink >= 0.05)
     throw UsageError("classify.blank_max_ink: (0, 0.05)");
-  if (sheet_min_long_rules < 2) throw UsageError("classify.sheet_min_long_rules: at least 2");
 }
 
-KindEstimate classify_page(double ink_share, bool table_read, double table_confidence,
-                           int long_rules, const ClassifySettings& s) {
+KindEstimate classify_page(double ink_share, bool table_read, bool frame_found,
+                           double table_confidence, const ClassifySettings& s) {
   KindEstimate est;
   if (table_read) {
     est.kind = PageKind::Signatures;
     est.confidence = table_confidence;
-  } else if (long_rules >= s.sheet_min_long_rules) {
+  } else if (frame_found) {
     // Ruled like a sheet but unreadable: a sheet, sent to review.
     est.kind = PageKind::Signatures;
     est.confidence = 0.5;

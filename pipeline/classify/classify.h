@@ -9,9 +9,6 @@ struct ClassifySettings {
   // A page with less ink than this share of its area (after specks are
   // removed) is blank: a letter page carries 2-6 %, a table alone ~1 %.
   double blank_max_ink = 0.0015;
-  // A page with at least this many long horizontal rules is taken for a
-  // sheet even when its table cannot be read (it then goes to review).
-  int sheet_min_long_rules = 5;
   void validate() const;
 };
 
@@ -21,8 +18,9 @@ struct KindEstimate {
 };
 
 // `ink_share`: ink over page area; `table_read`: the table and its rows were
-// found; `long_rules`: long horizontal rules on the page.
-KindEstimate classify_page(double ink_share, bool table_read, double table_confidence,
-                           int long_rules, const ClassifySettings& settings);
+// found; `frame_found`: a ruled two-column frame was seen (a sheet, even if its
+// rows could not be read: it then goes to review, never counted as zero).
+KindEstimate classify_page(double ink_share, bool table_read, bool frame_found,
+                           double table_confidence, const ClassifySettings& settings);
 
 }  // namespace petiscan

@@ -47,6 +47,8 @@ nlohmann::json GeometrySettings::to_json() const {
         {"vertical_kernel", table.vertical_kernel},
         {"gap_bridge", table.gap_bridge},
         {"min_rule_width", table.min_rule_width},
+        {"min_rule_coverage", table.min_rule_coverage},
+        {"max_rule_thickness_in", table.max_rule_thickness_in},
         {"end_tolerance", table.end_tolerance},
         {"min_rules", table.min_rules}}},
       {"rectify",
@@ -61,19 +63,19 @@ nlohmann::json GeometrySettings::to_json() const {
        {{"edge_band", signature.edge_band},
         {"side_band", signature.side_band},
         {"min_ink", signature.min_ink},
-        {"min_stroke_width", signature.min_stroke_width},
+        {"min_spread", signature.min_spread},
+        {"speck_area", signature.speck_area},
         {"good_confidence", signature.good_confidence}}},
-      {"classify",
-       {{"blank_max_ink", classify.blank_max_ink},
-        {"sheet_min_long_rules", classify.sheet_min_long_rules}}},
+      {"classify", {{"blank_max_ink", classify.blank_max_ink}}},
   };
 }
 
 namespace {
 
 cv::Mat binarize(const cv::Mat& gray, double dpi, const GeometrySettings& s) {
+  // No median filter: it would erase the 1-pixel rules of a 300-DPI scan seen at 150 DPI.
   cv::Mat smooth, ink;
-  cv::medianBlur(gray, smooth, 3);
+  cv::GaussianBlur(gray, smooth, {3, 3}, 0);
   const int window = std::max(3, static_cast<int>(s.binarize_window_in * dpi) | 1);
   cv::adaptiveThreshold(smooth, ink, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, window,
                         s.binarize_offset);
@@ -161,7 +163,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   debug.write("table", "horizontal-rules", masks.horizontal);
 
   // 5. The table's frame and, from its column split, the half turn.
-  TableFrame frame = find_table_frame(masks, s.table);
+  TableFrame frame = find_table_frame(masks, dpi, s.table);
   int rotation = qt.turn ? 90 : 0;
   g.rotation_confidence = qt.confidence;
   std::array<cv::Point2f, 4> corners = frame.corners;
@@ -222,7 +224,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
 
   // 7. Kind.
   const KindEstimate kind =
-      classify_page(ink_share, g.table_found, g.table_confidence, frame.long_rules, s.classify);
+      classify_page(ink_share, g.table_found, frame.found, g.table_confidence, s.classify);
   g.kind = kind.kind;
   g.kind_confidence = kind.confidence;
   spdlog::debug("kind: {} (confidence {:.2f}, ink {:.2f} %)", to_string(g.kind), kind.confidence,
@@ -255,8 +257,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     row.is_signed = est.is_signed;
     row.signed_confidence = est.confidence;
     row.code_ink = measure_cell(cell_ink(code_rect), s.signature).ink;
-    spdlog::debug("row {}: {} (ink {:.2f} %, widest stroke {:.0f} %, confidence {:.3f})", r + 1,
-                  est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.widest * 100,
+    spdlog::debug("row {}: {} (ink {:.2f} %, spread {:.0f} %, confidence {:.3f})", r + 1,
+                  est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.spread * 100,
                   est.confidence);
     if (!canvas.empty()) {
       cv::rectangle(canvas, sig_rect, est.is_signed ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220),

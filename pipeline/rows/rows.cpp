@@ -56,31 +56,28 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fra
   RowLayout layout;
   const double height = ink.rows;
   const std::vector<double> peaks = rule_positions(masks.horizontal, s.rule_coverage);
-  if (peaks.size() < 2) {
+  if (peaks.empty()) {
     layout.reason = "rows_not_found";
     return layout;
   }
-  // Candidate anchors: the bottom frame is the last boundary; allow the last
-  // peak or the image's bottom edge. Candidate spacings: every (anchor - peak) / k.
-  double best_score = -1, best_d = 0, best_b = 0;
-  std::vector<double> anchors = {peaks.back(), height - 1};
-  for (double b : anchors) {
-    std::vector<double> spacings;
-    for (double p : peaks) {
-      for (int k = 1; k <= 9; ++k) {
-        const double d = (b - p) / k;
-        if (d >= s.min_row_fraction * height && d <= s.max_row_fraction * height) {
-          spacings.push_back(d);
-        }
-      }
-    }
-    for (double d : spacings) {
+  // The frame's bottom edge is the last boundary (the canonical image ends
+  // on it, so its rule is only half there: both frame edges count as rules).
+  std::vector<double> rules = peaks;
+  if (rules.front() > 0.02 * height) rules.insert(rules.begin(), 0.0);
+  if (rules.back() < 0.98 * height) rules.push_back(height - 1);
+  const double b = height - 1;
+  // Candidate spacings: (bottom - rule) / k for every rule and k.
+  double best_score = -1, best_d = 0, best_b = b;
+  for (double p : rules) {
+    for (int k = 1; k <= 9; ++k) {
+      const double d = (b - p) / k;
+      if (d < s.min_row_fraction * height || d > s.max_row_fraction * height) continue;
       double score = 0;
-      for (int k = 0; k <= 9; ++k) {
-        const double off = nearest(peaks, b - k * d);
+      for (int j = 0; j <= 9; ++j) {
+        const double off = nearest(rules, b - j * d);
         score += std::max(0.0, 1.0 - off / (s.match_tolerance * d));
       }
-      if (score > best_score) best_score = score, best_d = d, best_b = b;
+      if (score > best_score) best_score = score, best_d = d;
     }
   }
   if (best_d <= 0) {
@@ -92,7 +89,7 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fra
   for (int k = 0; k <= 9; ++k) {
     const double want = best_b - k * best_d;
     double got = -1, off = 1e9;
-    for (double p : peaks) {
+    for (double p : rules) {
       if (std::abs(p - want) < off) off = std::abs(p - want), got = p;
     }
     if (off <= s.match_tolerance * best_d) matched.emplace_back(9 - k, got);

@@ -12,8 +12,8 @@ void SignedSettings::validate() const {
   if (edge_band < 0 || edge_band >= 0.5) throw UsageError("signed.edge_band: [0, 0.5)");
   if (side_band < 0 || side_band >= 0.5) throw UsageError("signed.side_band: [0, 0.5)");
   if (min_ink <= 0 || min_ink >= 1) throw UsageError("signed.min_ink: (0, 1)");
-  if (min_stroke_width <= 0 || min_stroke_width >= 1)
-    throw UsageError("signed.min_stroke_width: (0, 1)");
+  if (min_spread <= 0 || min_spread >= 1) throw UsageError("signed.min_spread: (0, 1)");
+  if (speck_area < 0 || speck_area >= 0.1) throw UsageError("signed.speck_area: [0, 0.1)");
 }
 
 CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s) {
@@ -23,19 +23,26 @@ CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s) {
   const int dx = static_cast<int>(cell.cols * s.side_band);
   const cv::Rect band(dx, dy, std::max(1, cell.cols - 2 * dx), std::max(1, cell.rows - 2 * dy));
   const cv::Mat core = cell(band & cv::Rect(0, 0, cell.cols, cell.rows));
-  out.ink = static_cast<double>(cv::countNonZero(core)) / std::max(1, core.rows * core.cols);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(core, labels, stats, centroids, 8, CV_32S);
-  int widest = 0;
-  for (int i = 1; i < n; ++i) widest = std::max(widest, stats.at<int>(i, cv::CC_STAT_WIDTH));
-  out.widest = static_cast<double>(widest) / std::max(1, cell.cols);
+  const double min_area = s.speck_area * cell.rows * cell.cols;
+  int inked = 0, x0 = core.cols, x1 = -1;
+  for (int i = 1; i < n; ++i) {
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    if (area < min_area) continue;
+    inked += area;
+    x0 = std::min(x0, stats.at<int>(i, cv::CC_STAT_LEFT));
+    x1 = std::max(x1, stats.at<int>(i, cv::CC_STAT_LEFT) + stats.at<int>(i, cv::CC_STAT_WIDTH));
+  }
+  out.ink = static_cast<double>(inked) / std::max(1, core.rows * core.cols);
+  out.spread = x1 > x0 ? static_cast<double>(x1 - x0) / std::max(1, cell.cols) : 0.0;
   return out;
 }
 
 SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& s) {
   // Evidence in log-ratios to the thresholds: both must hold for a signature.
   const double ink_margin = std::log((ink.ink + 1e-5) / s.min_ink);
-  const double width_margin = std::log((ink.widest + 1e-4) / s.min_stroke_width);
+  const double width_margin = std::log((ink.spread + 1e-4) / s.min_spread);
   const double margin = std::min(ink_margin, width_margin);
   SignedEstimate est;
   est.is_signed = margin > 0;

@@ -17,9 +17,11 @@ struct SignedSettings {
   double side_band = 0.02;
   // A signature: ink covering at least this share of the central band ...
   double min_ink = 0.006;
-  // ... in strokes at least this wide, as a share of the cell width (a dot,
-  // a stain's speck or a fold's trace is narrower or fainter).
-  double min_stroke_width = 0.06;
+  // ... spread across at least this share of the cell width (a dot, a fold's
+  // trace or a stray stroke is narrower) ...
+  double min_spread = 0.08;
+  // ... not counting specks smaller than this, as a share of the cell's area.
+  double speck_area = 0.0004;
   // The decision is trusted at or above this confidence.
   double good_confidence = 0.98;
   void validate() const;
@@ -27,7 +29,7 @@ struct SignedSettings {
 
 struct CellInk {
   double ink = 0;     // share of the central band covered by ink
-  double widest = 0;  // widest connected stroke, as a share of the cell width
+  double spread = 0;  // horizontal extent of the ink, as a share of the cell width
 };
 
 // `cell` is the cell's binary ink (non-zero = ink) with the rules removed.

@@ -17,6 +17,10 @@ void TableSettings::validate() const {
   frac(vertical_kernel, "vertical_kernel");
   frac(gap_bridge, "gap_bridge");
   frac(min_rule_width, "min_rule_width");
+  frac(min_rule_coverage, "min_rule_coverage");
+  if (max_rule_thickness_in <= 0 || max_rule_thickness_in > 0.2) {
+    throw UsageError("table.max_rule_thickness_in: (0, 0.2]");
+  }
   frac(end_tolerance, "end_tolerance");
   if (min_rules < 3) throw UsageError("table.min_rules: at least 3");
 }
@@ -25,10 +29,12 @@ namespace {
 
 int odd(double v) { return std::max(3, static_cast<int>(v) | 1); }
 
+// One horizontal rule: one or several collinear pieces (a broken rule).
 struct Segment {
-  int label;
-  int x0, x1;  // extent
-  double y;    // centre line
+  std::vector<int> labels;  // connected components of its pieces
+  int x0, x1;               // extent
+  double y;                 // centre line
+  int covered;              // pixels of width actually inked
 };
 
 }  // namespace
@@ -52,18 +58,45 @@ LineMasks find_line_masks(const cv::Mat& ink, const TableSettings& s) {
   return m;
 }
 
-TableFrame find_table_frame(const LineMasks& masks, const TableSettings& s) {
+TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& s) {
   TableFrame frame;
   const cv::Mat& hm = masks.horizontal;
   const int w = hm.cols;
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(hm, labels, stats, centroids, 8, CV_32S);
-  std::vector<Segment> segs;
+  // Thin pieces only (rules, not words), sorted by height on the page.
+  const double max_thickness = s.max_rule_thickness_in * dpi + 3;  // + the mask's dilation
+  std::vector<Segment> pieces;
   for (int i = 1; i < n; ++i) {
     const int sw = stats.at<int>(i, cv::CC_STAT_WIDTH);
-    if (sw < s.min_rule_width * w) continue;
+    if (static_cast<double>(stats.at<int>(i, cv::CC_STAT_AREA)) / sw > max_thickness) continue;
     const int x0 = stats.at<int>(i, cv::CC_STAT_LEFT);
-    segs.push_back({i, x0, x0 + sw - 1, centroids.at<double>(i, 1)});
+    pieces.push_back({{i}, x0, x0 + sw - 1, centroids.at<double>(i, 1), sw});
+  }
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Segment& a, const Segment& b) { return a.y < b.y; });
+  // Collinear pieces (same height within a rule's slant over the gap) make one rule.
+  const double same_line = std::max(3.0, 0.02 * dpi);
+  std::vector<Segment> merged;
+  for (const auto& p : pieces) {
+    bool joined = false;
+    for (auto& m : merged) {
+      if (std::abs(m.y - p.y) <= same_line && (p.x0 > m.x1 || p.x1 < m.x0)) {
+        m.y = (m.y * m.covered + p.y * p.covered) / (m.covered + p.covered);
+        m.x0 = std::min(m.x0, p.x0);
+        m.x1 = std::max(m.x1, p.x1);
+        m.covered += p.covered;
+        m.labels.push_back(p.labels.front());
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) merged.push_back(p);
+  }
+  std::vector<Segment> segs;
+  for (const auto& m : merged) {
+    const int span = m.x1 - m.x0 + 1;
+    if (span >= s.min_rule_width * w && m.covered >= s.min_rule_coverage * span) segs.push_back(m);
   }
   frame.long_rules = static_cast<int>(segs.size());
   if (segs.size() < static_cast<size_t>(s.min_rules)) {
@@ -112,18 +145,23 @@ TableFrame find_table_frame(const LineMasks& masks, const TableSettings& s) {
   }
   // Rules outside the split's run (a long text line above, a signature line
   // below) are not the table's.
+  // The run is followed past the outermost rules found (by up to two rows),
+  // to see a row whose outer rule is lost.
+  std::vector<double> gaps;
+  for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
+  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+  const double row_gap = gaps[gaps.size() / 2];
+  const int scan0 = std::max(0, static_cast<int>(y0 - 2 * row_gap));
+  const int scan1 = std::min(hm.rows, static_cast<int>(y1 + 2 * row_gap));
   int run_top = y1, run_bottom = y0;
-  for (int y = y0; y < y1; ++y) {
+  for (int y = scan0; y < scan1; ++y) {
     const uchar* row = masks.vertical.ptr<uchar>(y);
     bool on = false;
     for (int x = std::max(0, best_x - 2); x <= std::min(hm.cols - 1, best_x + 2); ++x)
       on |= row[x] != 0;
     if (on) run_top = std::min(run_top, y), run_bottom = std::max(run_bottom, y);
   }
-  std::vector<double> gaps;
-  for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
-  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
-  const double slack = 0.4 * gaps[gaps.size() / 2];
+  const double slack = 0.4 * row_gap;
   std::vector<Segment> inside;
   for (const auto& sg : best) {
     if (sg.y >= run_top - slack && sg.y <= run_bottom + slack) inside.push_back(sg);
@@ -138,13 +176,15 @@ TableFrame find_table_frame(const LineMasks& masks, const TableSettings& s) {
   // Each of the outer rules as a fitted line, evaluated at its own ends.
   auto ends = [&](const Segment& sg) {
     std::vector<cv::Point> pts;
-    const cv::Rect box(
-        stats.at<int>(sg.label, cv::CC_STAT_LEFT), stats.at<int>(sg.label, cv::CC_STAT_TOP),
-        stats.at<int>(sg.label, cv::CC_STAT_WIDTH), stats.at<int>(sg.label, cv::CC_STAT_HEIGHT));
-    for (int y = box.y; y < box.y + box.height; ++y) {
-      const int* row = labels.ptr<int>(y);
-      for (int x = box.x; x < box.x + box.width; x += 2) {
-        if (row[x] == sg.label) pts.emplace_back(x, y);
+    for (int label : sg.labels) {
+      const cv::Rect box(
+          stats.at<int>(label, cv::CC_STAT_LEFT), stats.at<int>(label, cv::CC_STAT_TOP),
+          stats.at<int>(label, cv::CC_STAT_WIDTH), stats.at<int>(label, cv::CC_STAT_HEIGHT));
+      for (int y = box.y; y < box.y + box.height; ++y) {
+        const int* row = labels.ptr<int>(y);
+        for (int x = box.x; x < box.x + box.width; x += 2) {
+          if (row[x] == label) pts.emplace_back(x, y);
+        }
       }
     }
     cv::Vec4f line;
@@ -153,8 +193,25 @@ TableFrame find_table_frame(const LineMasks& masks, const TableSettings& s) {
     return std::pair{cv::Point2f(sg.x0, static_cast<float>(y_at(sg.x0))),
                      cv::Point2f(sg.x1 + 1, static_cast<float>(y_at(sg.x1 + 1)))};
   };
-  const auto [tl, tr] = ends(best.front());
-  const auto [bl, br] = ends(best.back());
+  auto [tl, tr] = ends(best.front());
+  auto [bl, br] = ends(best.back());
+  // An outer rule lost (broken, faint, cut by a fold): the column split still
+  // runs past the last rule found. Extend the frame along its sides to where
+  // the split ends, when that is at least half a row further.
+  const double gap = row_gap;
+  const double top_y = (tl.y + tr.y) / 2, bottom_y = (bl.y + br.y) / 2;
+  const cv::Point2f left_dir = (bl - tl) * (1.0f / std::max(1.0f, bl.y - tl.y));
+  const cv::Point2f right_dir = (br - tr) * (1.0f / std::max(1.0f, br.y - tr.y));
+  if (run_bottom - bottom_y > 0.5 * gap) {
+    const float extra = static_cast<float>(std::round((run_bottom - bottom_y) / gap) * gap);
+    bl += left_dir * extra;
+    br += right_dir * extra;
+  }
+  if (top_y - run_top > 0.5 * gap) {
+    const float extra = static_cast<float>(std::round((top_y - run_top) / gap) * gap);
+    tl -= left_dir * extra;
+    tr -= right_dir * extra;
+  }
   frame.corners = {tl, tr, br, bl};
   frame.split_fraction = (best_x - left) / std::max(1.0, right - left);
   frame.found = true;

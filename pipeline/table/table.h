@@ -12,15 +12,20 @@ struct TableSettings {
   // Structuring elements, as fractions of the page's width (height for
   // vertical lines): long enough that text never survives the opening, short
   // enough for a rule broken by a fold or a faint print.
-  // Table rules span more than half the page; the longest word of a text
-  // line (characters joined by the gap bridge) well under 0.15 of it.
-  double horizontal_kernel = 0.15;
+  // Pieces of rules at least this long survive (a broken rule's pieces
+  // too); words are told apart by their thickness (max_rule_thickness_in).
+  double horizontal_kernel = 0.06;
   double vertical_kernel = 0.06;
   // Gaps bridged in a broken rule, as a fraction of the page width: smaller
   // than the space between two words (~0.1 in), so text lines stay apart.
   double gap_bridge = 0.006;
-  // A horizontal rule of the table spans at least this fraction of the page width.
+  // A horizontal rule of the table spans at least this fraction of the page
+  // width, and its pieces cover at least min_rule_coverage of that span.
   double min_rule_width = 0.35;
+  double min_rule_coverage = 0.4;
+  // Rules are printed 1-6 px wide at 300 DPI (0.02 in); a word's blob is a
+  // text line tall (~0.1 in). Mean thickness above this is not a rule.
+  double max_rule_thickness_in = 0.045;
   // Rules belong to the same table when their ends agree within this fraction of the page width.
   double end_tolerance = 0.04;
   // Fewest rules that make a table (the table has 10 or 11).
@@ -46,6 +51,7 @@ struct TableFrame {
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).
-TableFrame find_table_frame(const LineMasks& masks, const TableSettings& settings);
+// `dpi`: the image's resolution.
+TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& settings);
 
 }  // namespace petiscan
