@@ -162,6 +162,24 @@ try {
   // 4. Sophie Roy (uncertain signature): the guess is right, one keystroke.
   shown = await shownRow(page);
   assert.deepEqual(shown, { source: 'env0001.png', rowNo: 4 });
+  {
+    // A second reviewer arriving now is given the next row, not Camille's.
+    const other = await chromium.launchPersistentContext(join(work, 'profile-bob'), launchOptions);
+    const bob = other.pages()[0] || await other.newPage();
+    await bob.goto(server.url);
+    await bob.locator('#login-name').fill('Bob');
+    await bob.keyboard.press('Enter');
+    await bob.locator('.row-card').waitFor();
+    assert.deepEqual(await shownRow(bob), { source: 'env0001.png', rowNo: 5 });
+    await bob.close({ runBeforeUnload: true });  // leaving the page gives the row back
+    let held = 1;
+    for (let i = 0; i < 30 && held; i++) {
+      held = sql(db, "SELECT count(*) AS n FROM review_leases WHERE reviewer = 'Bob'")[0].n;
+      if (held) await page.waitForTimeout(100);
+    }
+    assert.equal(held, 0, "Bob's lease was not released when his page closed");
+    await other.close();
+  }
   await pressThenNext(page, 'Enter');
   row = rowOf(db, 'env0001.png', 4);
   assert.deepEqual([row.signed, row.postal_code, row.status], [1, 'H3Z 2Y7', 'corrected']);
