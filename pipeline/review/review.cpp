@@ -46,6 +46,11 @@ int run_review_server(const ReviewOptions& options) {
   ReviewServer server(options);
   server.start();
   std::cout << tr("Révision ouverte : ", "Review open at: ") << server.url() << "\n";
+  if (options.host == "0.0.0.0" || options.host == "::") {
+    std::cout << tr(
+        "Depuis un autre poste : remplacez 127.0.0.1 par l'adresse de cet ordinateur.\n",
+        "From another computer: replace 127.0.0.1 with this computer's address.\n");
+  }
   if (server.token()) {
     std::cout << tr(
         "Accès protégé par un jeton : ne partagez cette adresse qu'avec les "
