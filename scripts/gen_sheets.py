@@ -71,6 +71,8 @@ LARGE_SKEW_MAX = 15.0
 # Phone photos: keystone (shorter far edge) up to this share of the edge's length.
 KEYSTONE_MAX = 0.08
 P_PHONE_SHADOW = 0.5
+# Resolution a phone camera writes into its JPEG (EXIF/JFIF default), unrelated to the page.
+PHONE_DPI_WRITTEN = 72
 # Flatbed: share of scans that keep a few millimetres of (white or dark) scanner bed.
 P_BED_MARGIN = 0.3
 P_DARK_BED = 0.3
@@ -180,7 +182,7 @@ def draw_physical(kind, rng, prof, hands, shared_codes):
         line_defects = {d for d, p in (("faint_lines", prof.p_faint_lines), ("broken_lines", prof.p_broken_lines))
                         if rng.random() < p}
         page = layout.render_sheet(rng, hands, line_defects, shared_codes)
-        defects += sorted(line_defects)
+        defects += sorted(line_defects) + (["missing_line"] if "missing_row_line" in page.info else [])
     if rng.random() < prof.p_fold:
         scan.fold_line(page.reflect, rng)
         defects.append("fold")
@@ -259,7 +261,8 @@ def scan_page(page, env, rng, prof, force=None):
 def save_envelope(out, env_id, env, images, rng, prof):
     """Writes the envelope's pages; returns (file names, format, dpi written per page)."""
     fmt = env["format"]
-    dpis = [None if env["no_dpi"] else g["dpi"] for _, g in images]
+    # Phones write 72 DPI (or nothing) whatever the distance; scanners their true resolution.
+    dpis = [None if env["no_dpi"] else PHONE_DPI_WRITTEN if g["phone"] else g["dpi"] for _, g in images]
     meta = lambda d: {} if d is None else {"dpi": (d, d)}  # noqa: E731
     if fmt in ("png", "jpg"):
         files = []
@@ -289,7 +292,8 @@ def save_envelope(out, env_id, env, images, rng, prof):
             kw["append_images"] = pils[1:]
         pils[0].save(out / name, "TIFF", **kw)
         return [name], "tif", dpis
-    # PDF: one resolution for the document (the envelope's scans share it).
+    # PDF: one resolution for the document (a scanner envelope's pages share it; a phone
+    # envelope takes its first photo's page resolution). Render at it to get the image pixels.
     d = images[0][1]["dpi"]
     pils[0].save(out / name, "PDF", save_all=True, append_images=pils[1:], resolution=float(d))
     return [name], "pdf", [d] * len(pils)

@@ -26,6 +26,8 @@ FONTS = {"serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
 PRINT_SCALE_RANGE = (0.90, 1.00)
 # Table ruling width at 300 DPI, in pixels (thin laser line to thick marker-like line).
 LINE_PX_RANGE = (1, 6)
+# A sheet with broken ruling misses one whole line between two rows this often.
+P_MISSING_LINE = 0.3
 # Column split: signature column share of the table width.
 SPLIT_RANGE = (0.50, 0.75)
 # Row height of the 9 data rows, millimetres (limited further by the room on the page).
@@ -290,7 +292,10 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
         tw = hfont.getlength(title) / MM / p.scale
         tx = (a + b) / 2 - tw / 2 if rng.random() < 0.7 else a + 2.5
         p.text(tx, ty, title, hfont)
+    missing = int(rng.integers(1, 9)) if broken and rng.random() < P_MISSING_LINE else None
     for yy, wpx in [(y_top, outer_px), (y_head, inner_px)] + [(y_head + i * row_mm, inner_px) for i in range(1, 9)] + [(y_bottom, outer_px)]:
+        if missing is not None and abs(yy - (y_head + missing * row_mm)) < 1e-6:
+            continue
         p.hline(x0, x1, yy, wpx, level, gaps())
     p.vline(x0, y_top, y_bottom, outer_px, level, gaps())
     p.vline(x1, y_top, y_bottom, outer_px, level, gaps())
@@ -316,6 +321,8 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
     data = np.array([corner(x0, y_head), corner(x1, y_head), corner(x1, y_bottom), corner(x0, y_bottom)])
     info = {"page_size": d["size"], "print_scale": round(d["scale"], 3), "column_split": round(split, 3),
             "row_height_mm": round(row_mm * d["scale"], 2), "line_px": [inner_px, outer_px], "row_notes": notes}
+    if missing is not None:
+        info["missing_row_line"] = missing  # the line between rows `missing` and `missing + 1` is not printed
     return Physical("signatures", reflect, rows, {"table": table, "data": data}, info)
 
 

@@ -82,11 +82,22 @@ def _scribble_strokes(rng, w, h):
     return strokes
 
 
+def _fit(curves, w, h, margin):
+    """Shrinks and moves the curves (never enlarges) so that they stay inside the box."""
+    pts = np.vstack(curves)
+    lo, hi = pts.min(0), pts.max(0)
+    k = min(1.0, (w - 2 * margin) / max(1e-6, hi[0] - lo[0]), (h - 2 * margin) / max(1e-6, hi[1] - lo[1]))
+    shift = np.clip(lo * k, margin, None) - lo * k
+    shift = np.minimum(shift + hi * k, [w - margin, h - margin]) - hi * k
+    return [c * k + shift for c in curves]
+
+
 def _draw_strokes(strokes, w, h, stroke, rng):
     s = SUPERSAMPLE
     canvas = np.zeros((h * s, w * s), np.uint8)
-    for ctrl in strokes:
-        curve = _catmull_rom(ctrl) * s
+    curves = _fit([_catmull_rom(c) for c in strokes], w, h, stroke)
+    for curve in curves:
+        curve = curve * s
         n = len(curve)
         # Pen pressure: a slow wave along the stroke, lighter at the ends.
         phase = rng.uniform(0, 6.3)
