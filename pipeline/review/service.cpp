@@ -442,6 +442,13 @@ std::optional<Quad> quad_from_json(const json& points) {
     if (!std::isfinite(x) || !std::isfinite(y)) return std::nullopt;
     q.pts[i] = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
   }
+  // A box narrower or lower than this (pixels) holds nothing a person can read.
+  constexpr double kMinBoxSide = 2;
+  const auto& p = q.pts;
+  if (cv::norm(p[1] - p[0]) < kMinBoxSide || cv::norm(p[3] - p[0]) < kMinBoxSide ||
+      cv::norm(p[2] - p[3]) < kMinBoxSide || cv::norm(p[2] - p[1]) < kMinBoxSide) {
+    return std::nullopt;
+  }
   return q;
 }
 
