@@ -149,7 +149,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   g.skew_confidence = skew.confidence;
 
   // 4. Quarter turn, from the long rules (or the text lines).
-  LineMasks masks = find_line_masks(ink, s.table);
+  LineMasks masks = find_line_masks(ink, dpi, s.table);
   const QuarterTurnEstimate qt =
       estimate_quarter_turn(masks.horizontal, masks.vertical, ink, s.orient);
   spdlog::debug("orientation: {} (confidence {:.2f})",
@@ -158,7 +158,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   if (qt.turn) {
     quarter_turn({&gray, &ink, &masks.horizontal, &masks.vertical}, to_work);
     std::swap(masks.horizontal, masks.vertical);
-    masks = find_line_masks(ink, s.table);
+    masks = find_line_masks(ink, dpi, s.table);
   }
   debug.write("table", "horizontal-rules", masks.horizontal);
 
@@ -202,8 +202,9 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
         std::max(50, static_cast<int>(s.rectify.canonical_width * height / std::max(1.0, width))));
     c2o = canonical_to_image(orig, canon);
     canon_gray = warp_to_canonical(gray, to_work * c2o, canon);
-    canon_ink = binarize(canon_gray, dpi * canon.width / std::max(1.0, width * scale), s);
-    const LineMasks cm = find_line_masks(canon_ink, s.table);
+    const double canon_dpi = dpi * canon.width / std::max(1.0, width * scale);
+    canon_ink = binarize(canon_gray, canon_dpi, s);
+    const LineMasks cm = find_line_masks(canon_ink, canon_dpi, s.table);
     const double split = frame.split_fraction;
     layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
     cv::Mat rules;

@@ -39,18 +39,27 @@ struct Segment {
 
 }  // namespace
 
-LineMasks find_line_masks(const cv::Mat& ink, const TableSettings& s) {
+LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s) {
   LineMasks m;
   const int w = ink.cols, h = ink.rows;
-  // Thicken a little across the line first, so a rule slanted by a phone's
-  // perspective (a few degrees) still fits the long thin kernel.
+  // kStroke: runs shorter than 0.1 in are letters' strokes, not pieces of a
+  // rule (a dash of a dashed rule is longer); removed before gaps are bridged
+  // so that the bridging joins a rule's pieces but not a line of text.
+  constexpr double kStrokeIn = 0.1;
+  const int stroke = std::max(5, static_cast<int>(kStrokeIn * dpi));
   cv::Mat hbase, vbase;
+  // Thickened across the line a little first, so that a rule slanted by a
+  // phone's perspective (a few degrees) still fits the long thin kernel.
   cv::dilate(ink, hbase, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
+  cv::morphologyEx(hbase, hbase, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, {stroke, 1}));
   cv::morphologyEx(hbase, hbase, cv::MORPH_CLOSE,
                    cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.gap_bridge), 1}));
   cv::morphologyEx(hbase, m.horizontal, cv::MORPH_OPEN,
                    cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.horizontal_kernel), 1}));
   cv::dilate(ink, vbase, cv::getStructuringElement(cv::MORPH_RECT, {3, 1}));
+  cv::morphologyEx(vbase, vbase, cv::MORPH_OPEN,
+                   cv::getStructuringElement(cv::MORPH_RECT, {1, stroke}));
   cv::morphologyEx(vbase, vbase, cv::MORPH_CLOSE,
                    cv::getStructuringElement(cv::MORPH_RECT, {1, odd(h * s.gap_bridge)}));
   cv::morphologyEx(vbase, m.vertical, cv::MORPH_OPEN,

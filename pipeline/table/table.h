@@ -16,9 +16,9 @@ struct TableSettings {
   // too); words are told apart by their thickness (max_rule_thickness_in).
   double horizontal_kernel = 0.06;
   double vertical_kernel = 0.06;
-  // Gaps bridged in a broken rule, as a fraction of the page width: smaller
-  // than the space between two words (~0.1 in), so text lines stay apart.
-  double gap_bridge = 0.006;
+  // Gaps bridged in a broken or dashed rule, as a fraction of the page width
+  // (letters' short strokes are removed first, so text lines stay apart).
+  double gap_bridge = 0.02;
   // A horizontal rule of the table spans at least this fraction of the page
   // width, and its pieces cover at least min_rule_coverage of that span.
   double min_rule_width = 0.35;
@@ -27,7 +27,7 @@ struct TableSettings {
   // text line tall (~0.1 in). Mean thickness above this is not a rule.
   double max_rule_thickness_in = 0.045;
   // Rules belong to the same table when their ends agree within this fraction of the page width.
-  double end_tolerance = 0.04;
+  double end_tolerance = 0.07;
   // Fewest rules that make a table (the table has 10 or 11).
   int min_rules = 5;
   void validate() const;
@@ -38,7 +38,8 @@ struct LineMasks {
   cv::Mat vertical;    // long vertical lines
 };
 
-LineMasks find_line_masks(const cv::Mat& ink, const TableSettings& settings);
+// `dpi`: the image's resolution (short strokes are judged in inches).
+LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& settings);
 
 struct TableFrame {
   bool found = false;
