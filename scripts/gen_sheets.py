@@ -119,6 +119,8 @@ ENVELOPE_PLANS = [
 ]
 # JPEG quality of saves with visible artefacts.
 JPEG_QUALITY_ARTEFACTS = (15, 40)
+# Fixed PDF dates, so the same seed gives byte-identical files.
+PDF_DATE = time.struct_time((2026, 1, 15, 12, 0, 0, 3, 15, 0))
 # RGB -> grey luminance (ITU-R BT.601), as a 1 x 3 cv2.transform matrix.
 GRAY_WEIGHTS = np.array([[0.299, 0.587, 0.114]], np.float32)
 # 1-bit scans: threshold as a share of the paper's brightness.
@@ -126,14 +128,9 @@ BILEVEL_THRESHOLD = (0.55, 0.72)
 
 
 def load_hands(split):
-    """The recognizer helper's hand-printing model; Hershey text until it exists."""
-    try:
-        from synth.handwriting import Hands
-        return Hands(split, ROOT / ".cache")
-    except ImportError:
-        from synth.fallback_hands import HersheyHands
-        print("gen_sheets: scripts/synth/handwriting.py missing, TEMPORARY Hershey hands", file=sys.stderr)
-        return HersheyHands(split)
+    """Hand-printed postal codes: training or held-out writers (scripts/synth/handwriting.py)."""
+    from synth.handwriting import Hands
+    return Hands(split, ROOT / ".cache")
 
 
 def pick(rng, weights):
@@ -295,7 +292,8 @@ def save_envelope(out, env_id, env, images, rng, prof):
     # PDF: one resolution for the document (a scanner envelope's pages share it; a phone
     # envelope takes its first photo's page resolution). Render at it to get the image pixels.
     d = images[0][1]["dpi"]
-    pils[0].save(out / name, "PDF", save_all=True, append_images=pils[1:], resolution=float(d))
+    pils[0].save(out / name, "PDF", save_all=True, append_images=pils[1:], resolution=float(d),
+                 creationDate=PDF_DATE, modDate=PDF_DATE)
     return [name], "pdf", [d] * len(pils)
 
 

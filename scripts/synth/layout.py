@@ -52,6 +52,8 @@ P_HOUSEHOLD = 0.15         # the next row repeats this row's code (same househol
 P_SIG_INTO_CODE = 0.08     # a signature runs on into the code column
 P_SIG_CROSSES_LINE = 0.10  # a signature crosses a row line
 P_STRAY_DOT = 0.06         # an empty row receives a stray pen dot (not a signature)
+P_SMALL_SIGNATURE = 0.05   # a tiny signature or initials (still a signature)
+P_HEADER_SHADE = 0.2       # the header row is printed on a light grey band
 
 
 @dataclass
@@ -284,7 +286,10 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
             out.append((t, t + rng.uniform(0.01, 0.06)))
         return out
 
-    # Header text, then the ruling.
+    # Header (sometimes shaded), its text, then the ruling.
+    if rng.random() < P_HEADER_SHADE:
+        level_shade = int(255 * rng.uniform(0.08, 0.2))
+        p.draw.rectangle([*map(round, p.px(x0, y_top)), *map(round, p.px(x1, y_top + header_mm))], fill=level_shade)
     hfont = p.font(d["family"], d["pt"] * rng.uniform(1.0, 1.15), rng.random() < 0.6)
     left_title, right_title = text_fr.TABLE_HEADERS[rng.integers(0, len(text_fr.TABLE_HEADERS))]
     ty = y_top + (header_mm - d["pt"] * 0.3528 * 1.2) / 2
@@ -342,6 +347,9 @@ def _write_rows(rng, p, reflect, rows, hands, xcols, y_head, row_mm):
         if row["signed"]:
             w_mm = (xs - x0) * rng.uniform(0.45, 0.92)
             h_mm = row_mm * rng.uniform(0.75, 1.25)
+            if rng.random() < P_SMALL_SIGNATURE:
+                w_mm, h_mm = (xs - x0) * rng.uniform(0.12, 0.25), row_mm * rng.uniform(0.4, 0.7)
+                notes[i].append("small")
             if rng.random() < P_SIG_INTO_CODE:
                 w_mm = (xs - x0) * rng.uniform(0.8, 0.95) + (x1 - xs) * rng.uniform(0.15, 0.4)
                 notes[i].append("into_code")
