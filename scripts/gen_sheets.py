@@ -354,6 +354,7 @@ CASES = {
                                    {"format": "png", "gray": True, "bilevel": False, "dpi": 150},
                                    {"skew": 1.5, "rotation": 0, "dpi": 150},
                                    lambda p: {"into_code", "crosses_line"} <= set(_notes(p))
+                                   and "missing_row_line" in p.info
                                    and any(r["signed"] != bool(r["postal_code"]) for r in p.rows)),
 }
 MAX_CASE_SEEDS = 500
