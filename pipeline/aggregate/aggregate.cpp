@@ -235,6 +235,7 @@ Aggregate compute_aggregate(Store& store) {
   a.ridings.source = ridings.source();
   a.ridings.ridings_in_mapping = ridings.riding_count();
   std::map<std::string, GroupCount> by_riding;
+  std::map<std::string, std::map<std::string, GroupCount>> riding_fsas;
   {
     auto st = db.prepare(
         std::string("SELECT r.postal_code, count(*), sum(r.status = 'review') "
@@ -250,22 +251,27 @@ Aggregate compute_aggregate(Store& store) {
         add_to(letters, "~none", none, n, review);
         add_to(fsas, "~none", none, n, review);
         a.ridings.without_code += n;
+        a.ridings.without_code_in_review += review;
         continue;
       }
       const std::string fsa = code->substr(0, 3);
       const auto province = province_of((*code)[0]);  // valid codes always have one
       add_to(provinces, province->key, province->text(), n, review);
       add_to(letters, fsa.substr(0, 1), fsa.substr(0, 1) + " — " + province->text(), n, review);
-      add_to(fsas, fsa, fsa, n, review);
-      if (const auto area = quebec_area_of(fsa)) add_to(areas, area->key, area->text(), n, review);
+      const auto area = quebec_area_of(fsa);
+      add_to(fsas, fsa, area ? area->text() : province->text(), n, review);
+      if (area) add_to(areas, area->key, area->text(), n, review);
       if (!ridings.loaded()) continue;
       const auto match = ridings.find(*code);
       if (match.empty()) {
         a.ridings.outside_mapping += n;
+        a.ridings.outside_in_review += review;
       } else if (match.size() == 1) {
         add_to(by_riding, match[0].code, match[0].name, n, review);
+        add_to(riding_fsas[match[0].code], fsa, area ? area->text() : province->text(), n, review);
       } else {
         a.ridings.ambiguous += n;
+        a.ridings.ambiguous_in_review += review;
         AmbiguousCode amb;
         amb.code = match.front().matched;
         amb.signatures = n;
@@ -284,6 +290,9 @@ Aggregate compute_aggregate(Store& store) {
   a.by_fsa = sorted_by_key(fsas);
   a.by_quebec_area = sorted_by_count(areas);
   a.ridings.ridings = sorted_by_count(by_riding);
+  for (const auto& [riding, groups] : riding_fsas) {
+    a.ridings.fsas_by_riding[riding] = sorted_by_count(groups);
+  }
   std::sort(a.ridings.ambiguous_codes.begin(), a.ridings.ambiguous_codes.end(),
             [](const AmbiguousCode& x, const AmbiguousCode& y) { return x.code < y.code; });
 

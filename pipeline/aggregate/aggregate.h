@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -56,10 +57,15 @@ struct RidingCounts {
   std::string source;  // file of the last import, and when
   std::int64_t ridings_in_mapping = 0;
   std::vector<GroupCount> ridings;  // ridings with at least one signature, most first
-  std::int64_t ambiguous = 0;       // signatures whose code maps to several ridings
+  // For each riding's key: its signatures by FSA (key = FSA, label = Quebec area).
+  std::map<std::string, std::vector<GroupCount>> fsas_by_riding;
+  std::int64_t ambiguous = 0;  // signatures whose code maps to several ridings
+  std::int64_t ambiguous_in_review = 0;
   std::vector<AmbiguousCode> ambiguous_codes;
   std::int64_t outside_mapping = 0;  // signatures with a valid code the mapping lacks
-  std::int64_t without_code = 0;     // signatures without a valid code
+  std::int64_t outside_in_review = 0;
+  std::int64_t without_code = 0;  // signatures without a valid code
+  std::int64_t without_code_in_review = 0;
 };
 
 // The QA estimate: reviewers check a random sample of rows the machine
