@@ -1,0 +1,181 @@
+// petiscan-geometry-eval SET_DIR [--list]
+//
+// The geometry stages measured on a generated set (scripts/gen_sheets.py):
+// every page is decoded, analysed by analyze_page() alone (no recognizer) and
+// compared with truth.json and its "_gen" facts. Prints one JSON object:
+//   kind_accuracy          pages whose kind is right
+//   rotation_accuracy      signature pages turned upright correctly
+//   rows_signed_accuracy   rows of signature pages whose signed decision is
+//                          right (a page whose table was not found counts its
+//                          9 rows as wrong: they are not counted)
+//   sheet_count_exact      signature pages whose number of signed rows is exact
+//   geometry_review_rate   signature pages sent to review for geometry
+//                          (table not found, or orientation not trusted)
+//   rows_low_confidence    rows whose signed decision goes to review
+//   residual_skew_median   |skew found - _gen skew|, flatbed pages, degrees
+//   edge_angle_median      angle between the found and the true top edge of
+//                          the data area (row 1's top rule), every sheet, degrees
+//   corner_error_rows_max  worst corner of the data area, in row heights (a
+//                          row numbered wrong shows as ~1)
+//   ms_per_page            mean analyze_page() time (decoding excluded); use a
+//                          --profile bench set (300-DPI flatbed) for the speed target
+// --list prints one line per page that has any error.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "geometry/geometry.h"
+#include "geometry/settings.h"
+#include "ingest/ingest.h"
+
+using namespace petiscan;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+double edge_angle(cv::Point2f a, cv::Point2f b) {
+  return std::atan2(b.y - a.y, b.x - a.x) * 180.0 / CV_PI;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list]\n";
+    return 2;
+  }
+  const fs::path dir = argv[1];
+  const bool list = argc > 2 && std::string(argv[2]) == "--list";
+  spdlog::set_level(spdlog::level::warn);
+  const json truth = json::parse(std::ifstream(dir / "truth.json"));
+  GeometrySettings settings;
+  settings.validate();
+  const IngestSettings ingest;
+
+  int pages = 0, kind_ok = 0, sheets = 0, rot_ok = 0, count_exact = 0, review = 0;
+  int rows = 0, rows_ok = 0, rows_low = 0;
+  double ms_total = 0;
+  std::vector<double> skew_residual, edge_residual, corner_err;
+  std::map<std::string, int> kind_confusion;
+  for (const auto& env : truth["envelopes"]) {
+    const auto& files = env["files"];
+    const auto& tpages = env["pages"];
+    for (size_t i = 0; i < tpages.size(); ++i) {
+      const auto& tp = tpages[i];
+      const bool one_file = files.size() == 1;
+      const fs::path path = dir / files[one_file ? 0 : i].get<std::string>();
+      const int page_no = one_file ? static_cast<int>(i) + 1 : 1;
+      PageImage page;
+      try {
+        page = load_page(path, probe_file(path, ingest), page_no, ingest);
+      } catch (const std::exception& e) {
+        std::cerr << path << "#" << page_no << ": " << e.what() << "\n";
+        continue;
+      }
+      DebugWriter none;
+      const auto t0 = std::chrono::steady_clock::now();
+      const SheetGeometry g = analyze_page(page, settings, none);
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      ms_total += ms;
+      ++pages;
+      const std::string want_kind = tp["kind"];
+      const bool kind_right = want_kind == to_string(g.kind);
+      kind_ok += kind_right;
+      if (!kind_right) ++kind_confusion[want_kind + "->" + to_string(g.kind)];
+      std::string errors = kind_right ? "" : " kind " + std::string(to_string(g.kind));
+      if (want_kind == "signatures") {
+        ++sheets;
+        const json& gen = tp.value("_gen", json::object());
+        const int want_rot = gen.value("rotation", 0);
+        const bool rot_right = g.table_found && g.rotation_deg == want_rot;
+        rot_ok += rot_right;
+        if (!rot_right) errors += " rotation " + std::to_string(g.rotation_deg);
+        const bool to_review =
+            !g.table_found || g.rotation_confidence < settings.orient.good_confidence;
+        review += to_review;
+        if (to_review) errors += " review(" + g.reason + ")";
+        int want_count = 0, got_count = 0, wrong_rows = 0;
+        for (int r = 0; r < kRowsPerSheet; ++r) {
+          const bool want = tp["rows"][r]["signed"];
+          want_count += want;
+          if (!g.table_found) continue;
+          got_count += g.rows[r].is_signed;
+          const bool ok = g.rows[r].is_signed == want;
+          rows_ok += ok;
+          wrong_rows += !ok;
+          rows_low += g.rows[r].signed_confidence < settings.signature.good_confidence;
+        }
+        rows += kRowsPerSheet;
+        if (wrong_rows) errors += " rows_wrong " + std::to_string(wrong_rows);
+        const bool exact = g.table_found && got_count == want_count;
+        count_exact += exact;
+        if (g.table_found && gen.contains("skew_deg") && !gen.value("phone", false)) {
+          skew_residual.push_back(std::abs(g.skew_deg - gen["skew_deg"].get<double>()));
+        }
+        if (g.table_found && gen.contains("data_corners")) {
+          std::array<cv::Point2f, 4> want;
+          for (int k = 0; k < 4; ++k)
+            want[k] = {gen["data_corners"][k][0].get<float>(),
+                       gen["data_corners"][k][1].get<float>()};
+          const std::array<cv::Point2f, 4> got = {g.rows[0].row.pts[0], g.rows[0].row.pts[1],
+                                                  g.rows[8].row.pts[2], g.rows[8].row.pts[3]};
+          double d = std::abs(edge_angle(got[0], got[1]) - edge_angle(want[0], want[1]));
+          d = std::min(d, 360 - d);
+          edge_residual.push_back(d);
+          const double row_h = cv::norm(want[3] - want[0]) / kRowsPerSheet;
+          double worst = 0;
+          for (int k = 0; k < 4; ++k) worst = std::max(worst, cv::norm(got[k] - want[k]) / row_h);
+          corner_err.push_back(worst);
+          if (worst > 0.25) errors += " corners " + std::to_string(worst).substr(0, 4);
+        }
+      }
+      if (list && !errors.empty()) {
+        std::cout << path.filename().string() << "#" << page_no << " (" << want_kind << ", "
+                  << tp.value("_gen", json::object()).value("defects", json::array()).dump()
+                  << "):" << errors << "\n";
+      }
+    }
+  }
+  auto share = [](int a, int b) { return b ? static_cast<double>(a) / b : 0.0; };
+  const json out = {
+      {"set", dir.string()},
+      {"pages", pages},
+      {"sheets", sheets},
+      {"kind_accuracy", share(kind_ok, pages)},
+      {"kind_errors", kind_confusion},
+      {"rotation_accuracy", share(rot_ok, sheets)},
+      {"rows_signed_accuracy", share(rows_ok, rows)},
+      {"sheet_count_exact", share(count_exact, sheets)},
+      {"geometry_review_rate", share(review, sheets)},
+      {"rows_low_confidence", share(rows_low, rows)},
+      {"residual_skew_median", median(skew_residual)},
+      {"residual_skew_p95", percentile(skew_residual, 0.95)},
+      {"edge_angle_median", median(edge_residual)},
+      {"edge_angle_p95", percentile(edge_residual, 0.95)},
+      {"corner_error_rows_median", median(corner_err)},
+      {"corner_error_rows_max", corner_err.empty() ? 0.0 : percentile(corner_err, 1.0)},
+      {"ms_per_page", pages ? ms_total / pages : 0.0},
+  };
+  std::cout << out.dump(1) << "\n";
+  return 0;
+}
