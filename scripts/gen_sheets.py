@@ -123,6 +123,18 @@ JPEG_QUALITY_ARTEFACTS = (15, 40)
 PDF_DATE = time.struct_time((2026, 1, 15, 12, 0, 0, 3, 15, 0))
 # RGB -> grey luminance (ITU-R BT.601), as a 1 x 3 cv2.transform matrix.
 GRAY_WEIGHTS = np.array([[0.299, 0.587, 0.114]], np.float32)
+# 1-bit scans: share done in the scanner's halftone mode (ordered 8x8 Bayer dither)
+# instead of a plain threshold.
+P_BILEVEL_DITHER = 0.1
+BAYER_8 = ((np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                      [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                      [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                      [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]]) + 0.5) / 64
+           ).astype(np.float32)
+# Phone JPEGs stored in sensor orientation with an EXIF Orientation tag (6 = turn 90°
+# clockwise to display). `_gen` geometry always describes the image as displayed.
+P_EXIF_TURNED = 0.3
+EXIF_ORIENTATION_TAG = 0x0112
 # 1-bit scans: threshold as a share of the paper's brightness.
 BILEVEL_THRESHOLD = (0.55, 0.72)
 
@@ -234,8 +246,15 @@ def scan_page(page, env, rng, prof, force=None):
         gray = cv2.convertScaleAbs(gray, alpha=255.0)
         if mode == "bilevel":
             paper = np.percentile(gray[::7, ::7], 90)
-            t = paper * rng.uniform(*BILEVEL_THRESHOLD)
-            pil = Image.fromarray(gray > t).convert("1")
+            if rng.random() < P_BILEVEL_DITHER:  # the scanner's "halftone" mode
+                level = np.minimum(gray.astype(np.float32) / max(1.0, paper), 1.0)
+                h_, w_ = gray.shape
+                bayer = np.tile(BAYER_8, (h_ // 8 + 1, w_ // 8 + 1))[:h_, :w_]
+                pil = Image.fromarray(level > bayer).convert("1")
+                defects.append("dithered")
+            else:
+                t = paper * rng.uniform(*BILEVEL_THRESHOLD)
+                pil = Image.fromarray(gray > t).convert("1")
             defects.append("bilevel")
         else:
             pil = Image.fromarray(gray, "L")
@@ -247,8 +266,16 @@ def scan_page(page, env, rng, prof, force=None):
         pil.load()
         defects.append(f"jpeg_q{q}")
 
+    exif = None
+    if env["phone"] and env["format"] == "jpg" and rng.random() < P_EXIF_TURNED:
+        # Stored as the sensor saw it (a quarter turn counter-clockwise of what is
+        # shown), with EXIF Orientation 6 telling viewers to turn it back.
+        pil = pil.transpose(Image.Transpose.ROTATE_90)
+        exif = 6
     gen = {"rotation": rotation, "skew_deg": round(skew, 3), "dpi": int(round(dpi)), "phone": env["phone"],
            "keystone": round(keystone, 4), "mode": mode, "defects": defects}
+    if exif:
+        gen["exif_orientation"] = exif
     for name, pts in page.corners.items():
         gen[f"{name}_corners"] = [[round(float(x), 1), round(float(y), 1)] for x, y in scan._apply(h, pts)]
     gen.update({k: v for k, v in page.info.items() if k != "physical_defects"})
@@ -269,7 +296,12 @@ def save_envelope(out, env_id, env, images, rng, prof):
                 pil.save(out / name, "PNG", optimize=False, compress_level=6, **meta(d))
             else:
                 q = int(rng.integers(*prof.jpeg_quality))
-                pil.save(out / name, "JPEG", quality=q, **meta(d))
+                extra = {}
+                if gen.get("exif_orientation"):
+                    tags = Image.Exif()
+                    tags[EXIF_ORIENTATION_TAG] = gen["exif_orientation"]
+                    extra["exif"] = tags.tobytes()
+                pil.save(out / name, "JPEG", quality=q, **meta(d), **extra)
             files.append(name)
         return files, fmt, dpis
     name = f"{env_id}.{fmt if fmt == 'pdf' else 'tif'}"

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 
-from PIL import Image, ImageSequence
+from PIL import Image, ImageOps, ImageSequence
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from synth import postal  # noqa: E402
@@ -32,6 +32,8 @@ def page_sizes(path):
         pages = int(re.search(r"^Pages:\s+(\d+)", out, re.M).group(1))
         return [None] * pages  # sizes depend on the rendering resolution
     with Image.open(path) as im:
+        if im.format == "JPEG":  # as displayed: EXIF orientation applied
+            return [ImageOps.exif_transpose(im).size]
         return [frame.size for frame in ImageSequence.Iterator(im)]
 
 
