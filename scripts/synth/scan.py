@@ -41,6 +41,19 @@ def _turn(img, rotation):
     return np.ascontiguousarray(np.rot90(img, -k)), t
 
 
+def shrink(reflect, k):
+    """Area-averages the page by k < 1, as a sensor integrates light over its pixels
+    (plain bilinear sampling would drop or break thin ruling lines).
+
+    Returns (smaller image, 3x3 transform master px -> smaller px)."""
+    H, W = reflect.shape[:2]
+    w, h = max(1, int(round(W * k))), max(1, int(round(H * k)))
+    kx, ky = w / W, h / H
+    small = cv2.resize(reflect, (w, h), interpolation=cv2.INTER_AREA)
+    # Pixel centres: x' + 0.5 = (x + 0.5) * kx.
+    return small, np.array([[kx, 0, 0.5 * kx - 0.5], [0, ky, 0.5 * ky - 0.5], [0, 0, 1]], np.float64)
+
+
 def scanner(reflect, dpi, skew_deg, bed_rgb, bed_margin_mm, rng):
     """The page on a flatbed glass: rotated by skew about its centre, sampled at dpi.
 
@@ -50,19 +63,21 @@ def scanner(reflect, dpi, skew_deg, bed_rgb, bed_margin_mm, rng):
     k = dpi / MASTER_DPI
     margin = bed_margin_mm * dpi / 25.4
     out_w, out_h = int(round(W * k + 2 * margin)), int(round(H * k + 2 * margin))
+    pre = np.eye(3)
+    if k < 1:
+        reflect, pre = shrink(reflect, k)
+        H, W = reflect.shape[:2]
+        k = 1.0
     m = cv2.getRotationMatrix2D((W / 2, H / 2), skew_deg, k)
     m[0, 2] += out_w / 2 - W / 2
     m[1, 2] += out_h / 2 - H / 2
     # A shift of up to a few millimetres: pages never sit exactly centred.
     m[0, 2] += rng.uniform(-0.4, 0.4) * margin
     m[1, 2] += rng.uniform(-0.4, 0.4) * margin
-    interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
-    if abs(skew_deg) > 1e-6 or interp == cv2.INTER_LINEAR:
-        interp = cv2.INTER_LINEAR
     bed = tuple(float(v) for v in bed_rgb) if reflect.ndim == 3 else float(np.mean(bed_rgb))
-    img = cv2.warpAffine(reflect, m, (out_w, out_h), flags=interp, borderMode=cv2.BORDER_CONSTANT,
+    img = cv2.warpAffine(reflect, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=bed)
-    return img, _affine3(m)
+    return img, _affine3(m) @ pre
 
 
 def desk_background(rng, w, h):
@@ -103,10 +118,13 @@ def phone(reflect, skew_deg, keystone, long_sides, rng):
     a = np.deg2rad(skew_deg)
     rot = np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])  # counter-clockwise on screen
     quad = quad @ rot.T + [cx, cy]
-    src = np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float32)
-    h = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
+    # Shrink to about the photo's scale first (lens and sensor average), then warp.
+    small, pre = shrink(reflect, k)
+    src = np.array([[0, 0], [W, 0], [W, H], [0, H]], np.float64)
+    h = cv2.getPerspectiveTransform(src.astype(np.float32), quad.astype(np.float32)).astype(np.float64)
+    h_small = h @ np.linalg.inv(pre)
     img = desk_background(rng, out_w, out_h)
-    cv2.warpPerspective(reflect, h, (out_w, out_h), dst=img, flags=cv2.INTER_AREA if k < 0.6 else cv2.INTER_LINEAR,
+    cv2.warpPerspective(small, h_small, (out_w, out_h), dst=img, flags=cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_TRANSPARENT)
     dpi = MASTER_DPI * k
     return img, h, dpi
