@@ -17,14 +17,15 @@
 //                          the data area (row 1's top rule), every sheet, degrees
 //   corner_error_rows_max  worst corner of the data area, in row heights (a
 //                          row numbered wrong shows as ~1)
-//   ms_per_page            mean analyze_page() time (decoding excluded); use a
+//   ms_per_page            mean analyze_page() CPU time on one thread (decoding
+//                          excluded); use a
 //                          --profile bench set (300-DPI flatbed) for the speed target
 // --list prints one line per page that has any error.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -56,6 +57,13 @@ double edge_angle(cv::Point2f a, cv::Point2f b) {
   return std::atan2(b.y - a.y, b.x - a.x) * 180.0 / CV_PI;
 }
 
+// CPU time of this thread: the target is "on one core", and other jobs share the machine.
+double thread_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,6 +74,7 @@ int main(int argc, char** argv) {
   const fs::path dir = argv[1];
   const bool list = argc > 2 && std::string(argv[2]) == "--list";
   spdlog::set_level(spdlog::level::warn);
+  cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
   GeometrySettings settings;
   settings.validate();
@@ -92,13 +101,14 @@ int main(int argc, char** argv) {
         continue;
       }
       DebugWriter none;
-      const auto t0 = std::chrono::steady_clock::now();
+      const double t0 = thread_cpu_ms();
       const SheetGeometry g = analyze_page(page, settings, none);
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms = thread_cpu_ms() - t0;
       ms_total += ms;
       ++pages;
-      const std::string want_kind = tp["kind"];
+      // The CONTRACT's truth says "letter" for the letter's page 1, exported as "other".
+      std::string want_kind = tp["kind"];
+      if (want_kind == "letter") want_kind = "other";
       const bool kind_right = want_kind == to_string(g.kind);
       kind_ok += kind_right;
       if (!kind_right) ++kind_confusion[want_kind + "->" + to_string(g.kind)];
@@ -133,10 +143,16 @@ int main(int argc, char** argv) {
           skew_residual.push_back(std::abs(g.skew_deg - gen["skew_deg"].get<double>()));
         }
         if (g.table_found && gen.contains("data_corners")) {
+          // Truth is in the written file's pixels; a PDF page is rendered at ingest's resolution.
+          const float to_page =
+              env["format"] == "pdf"
+                  ? static_cast<float>(page.dpi / gen.value("dpi_written", page.dpi))
+                  : 1.0f;
           std::array<cv::Point2f, 4> want;
           for (int k = 0; k < 4; ++k)
             want[k] = {gen["data_corners"][k][0].get<float>(),
                        gen["data_corners"][k][1].get<float>()};
+          for (auto& p : want) p *= to_page;
           const std::array<cv::Point2f, 4> got = {g.rows[0].row.pts[0], g.rows[0].row.pts[1],
                                                   g.rows[8].row.pts[2], g.rows[8].row.pts[3]};
           double d = std::abs(edge_angle(got[0], got[1]) - edge_angle(want[0], want[1]));

@@ -39,6 +39,54 @@ struct Segment {
 
 }  // namespace
 
+namespace {
+
+// The 1-D morphology of long lines, on runs along each row (linear time, where
+// OpenCV's rectangle kernels cost their length per pixel): gaps shorter than
+// `bridge` between ink are filled (a closing), then runs shorter than `keep`
+// are removed (an opening). Applied in that order, as a closing then an
+// opening with line kernels would be.
+void close_then_open_rows(cv::Mat& m, int bridge, int keep) {
+  for (int y = 0; y < m.rows; ++y) {
+    uchar* row = m.ptr<uchar>(y);
+    int last_end = -1;  // one past the last ink run's end
+    for (int x = 0; x < m.cols;) {
+      if (!row[x]) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      while (end < m.cols && row[end]) ++end;
+      if (last_end >= 0 && x - last_end < bridge) std::fill(row + last_end, row + x, uchar(255));
+      last_end = end;
+      x = end;
+    }
+    for (int x = 0; x < m.cols;) {
+      if (!row[x]) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      while (end < m.cols && row[end]) ++end;
+      if (end - x < keep) std::fill(row + x, row + end, uchar(0));
+      x = end;
+    }
+  }
+}
+
+// Horizontal long lines of `ink`: thickened across by one pixel each side
+// (a rule slanted by a phone's perspective still runs along a row), letters'
+// short strokes removed, gaps bridged, short runs removed.
+cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep) {
+  cv::Mat m;
+  cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
+  close_then_open_rows(m, 0, stroke);
+  close_then_open_rows(m, bridge, keep);
+  return m;
+}
+
+}  // namespace
+
 LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s) {
   LineMasks m;
   const int w = ink.cols, h = ink.rows;
@@ -47,23 +95,11 @@ LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s
   // so that the bridging joins a rule's pieces but not a line of text.
   constexpr double kStrokeIn = 0.1;
   const int stroke = std::max(5, static_cast<int>(kStrokeIn * dpi));
-  cv::Mat hbase, vbase;
-  // Thickened across the line a little first, so that a rule slanted by a
-  // phone's perspective (a few degrees) still fits the long thin kernel.
-  cv::dilate(ink, hbase, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
-  cv::morphologyEx(hbase, hbase, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, {stroke, 1}));
-  cv::morphologyEx(hbase, hbase, cv::MORPH_CLOSE,
-                   cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.gap_bridge), 1}));
-  cv::morphologyEx(hbase, m.horizontal, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, {odd(w * s.horizontal_kernel), 1}));
-  cv::dilate(ink, vbase, cv::getStructuringElement(cv::MORPH_RECT, {3, 1}));
-  cv::morphologyEx(vbase, vbase, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, {1, stroke}));
-  cv::morphologyEx(vbase, vbase, cv::MORPH_CLOSE,
-                   cv::getStructuringElement(cv::MORPH_RECT, {1, odd(h * s.gap_bridge)}));
-  cv::morphologyEx(vbase, m.vertical, cv::MORPH_OPEN,
-                   cv::getStructuringElement(cv::MORPH_RECT, {1, odd(h * s.vertical_kernel)}));
+  m.horizontal = long_lines(ink, stroke, odd(w * s.gap_bridge), odd(w * s.horizontal_kernel));
+  cv::Mat turned;
+  cv::transpose(ink, turned);
+  cv::transpose(long_lines(turned, stroke, odd(h * s.gap_bridge), odd(h * s.vertical_kernel)),
+                m.vertical);
   return m;
 }
 
