@@ -15,6 +15,23 @@ The same seed and arguments always give the same files.
 Profiles: `clean` no defect at all; `bench` 300-DPI flatbed scans with light
 defects; `eval` the realistic mix (phones, turns, 150-600 DPI, every defect);
 `samples` a small mix whose files stay small (for samples/).
+`--cases DIR` writes instead the golden single-page cases of tests/data/sheets.
+
+Per page "_gen" (what was done; geometry describes the image as displayed):
+  rotation      clockwise quarter turn (0/90/180/270) applied after the skew
+  skew_deg      in-plane rotation of the upright page, counter-clockwise positive
+  dpi           scan resolution (phone: pixels per inch at the page's centre scale)
+  dpi_written   resolution in the file's metadata, null when left out (phones: 72)
+  phone, keystone, mode (rgb | gray | bilevel), exif_orientation (phone JPEGs)
+  defects       e.g. noise, blur, dark, jpeg_q23, bilevel, dithered, fold, stain,
+                faint_lines, broken_lines, missing_line, perspective, uneven_light,
+                bleed_through
+  sheets only:  table_corners, data_corners (TL, TR, BR, BL of the table's outer
+                frame and of its 9 rows, centre of the lines, in image pixels; for
+                PDF at dpi_written), column_split, row_height_mm, line_px
+                ([inner, outer] at 300 DPI), row_notes (per row: into_code,
+                crosses_line, stray_dot, small, written:<code as written>),
+                missing_row_line, family_of, page_size, print_scale
 """
 import argparse
 import dataclasses
@@ -71,6 +88,8 @@ LARGE_SKEW_MAX = 15.0
 # Phone photos: keystone (shorter far edge) up to this share of the edge's length.
 KEYSTONE_MAX = 0.08
 P_PHONE_SHADOW = 0.5
+# Phone envelopes: share sent as JPEG photos (the rest as a PDF made by a scanning app).
+P_PHONE_JPEG = 0.7
 # Resolution a phone camera writes into its JPEG (EXIF/JFIF default), unrelated to the page.
 PHONE_DPI_WRITTEN = 72
 # Flatbed: share of scans that keep a few millimetres of (white or dark) scanner bed.
@@ -152,11 +171,12 @@ def pick(rng, weights):
 
 
 def plan_envelope(rng, prof, index):
+    """What the envelope holds and how it was digitised (shared by all its pages)."""
     kinds = list(ENVELOPE_PLANS[pick(rng, {i: w for i, (_, w) in enumerate(ENVELOPE_PLANS)})][0])
     env = {"phone": bool(rng.random() < prof.p_phone)}
     env["bilevel"] = (not env["phone"]) and bool(rng.random() < prof.p_bilevel)
     if env["phone"]:
-        env["format"] = "jpg" if rng.random() < 0.7 else "pdf"
+        env["format"] = "jpg" if rng.random() < P_PHONE_JPEG else "pdf"
     else:
         env["format"] = pick(rng, prof.format_weights)
         if env["bilevel"] and env["format"] == "jpg":
@@ -235,7 +255,7 @@ def scan_page(page, env, rng, prof, force=None):
         blur = float(rng.uniform(0.4, 1.3) * dpi / 300) if rng.random() < prof.p_blur else 0.0
         dark = bool(rng.random() < prof.p_dark)
     img = scan.finish(img, rng, defects, noise, blur, dark)
-    img, turn = scan._turn(img, rotation)
+    img, turn = scan.turn(img, rotation)
     h = turn @ h
 
     mode = "rgb" if env["phone"] else "bilevel" if env["bilevel"] else "gray" if env["gray"] else "rgb"
@@ -277,7 +297,7 @@ def scan_page(page, env, rng, prof, force=None):
     if exif:
         gen["exif_orientation"] = exif
     for name, pts in page.corners.items():
-        gen[f"{name}_corners"] = [[round(float(x), 1), round(float(y), 1)] for x, y in scan._apply(h, pts)]
+        gen[f"{name}_corners"] = [[round(float(x), 1), round(float(y), 1)] for x, y in scan.apply_h(h, pts)]
     gen.update({k: v for k, v in page.info.items() if k != "physical_defects"})
     return pil, gen
 

@@ -20,13 +20,14 @@ def _affine3(m):
     return np.vstack([m, [0, 0, 1]])
 
 
-def _apply(h, pts):
+def apply_h(h, pts):
+    """Points (N x 2) through the 3x3 transform h."""
     pts = np.asarray(pts, np.float64)
     q = np.hstack([pts, np.ones((len(pts), 1))]) @ h.T
     return q[:, :2] / q[:, 2:3]
 
 
-def _turn(img, rotation):
+def turn(img, rotation):
     """Clockwise quarter turn of the image and the 3x3 point transform that goes with it."""
     h, w = img.shape[:2]
     k = rotation // 90
