@@ -1,0 +1,178 @@
+#include "recognize/crnn_recognizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+
+namespace petiscan {
+namespace {
+
+constexpr const char* kModelFile = "postal_crnn.onnx";
+constexpr const char* kCardFile = "postal_crnn.json";
+// Codes kept as alternatives for the reviewer (the best one plus four).
+constexpr int kBestCodes = 5;
+
+Calibration read_calibration(const nlohmann::json& j, const std::filesystem::path& file,
+                             const char* name) {
+  Calibration c;
+  c.x = j.at("x").get<std::vector<double>>();
+  c.y = j.at("y").get<std::vector<double>>();
+  bool ok = c.x.size() == c.y.size() && c.x.size() >= 2;
+  for (size_t i = 0; ok && i < c.x.size(); ++i) {
+    ok = c.y[i] >= 0 && c.y[i] <= 1 && (i == 0 || (c.x[i] > c.x[i - 1] && c.y[i] >= c.y[i - 1]));
+  }
+  if (!ok)
+    throw ModelError(
+        file.string() + ": calibration." + name +
+        " must be two equal lists of >= 2 knots, x increasing, y in [0, 1] non-decreasing");
+  return c;
+}
+
+}  // namespace
+
+double Calibration::operator()(double p) const {
+  if (p <= x.front()) return y.front();
+  if (p >= x.back()) return y.back();
+  const size_t i = std::upper_bound(x.begin(), x.end(), p) - x.begin();
+  const double t = (p - x[i - 1]) / (x[i] - x[i - 1]);
+  return y[i - 1] + t * (y[i] - y[i - 1]);
+}
+
+ModelCard load_model_card(const std::filesystem::path& model_dir) {
+  const auto file = model_dir / kCardFile;
+  std::ifstream in(file);
+  if (!in) throw ModelError("recognizer model card missing: " + file.string());
+  ModelCard card;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    card.alphabet = j.at("alphabet").get<std::string>();
+    card.blank = j.at("blank").get<int>();
+    card.input_height = j.at("input").at("height").get<int>();
+    card.input_width = j.at("input").at("width").get<int>();
+    if (!j.contains("calibration"))
+      throw ModelError(file.string() + ": not calibrated (run scripts/calibrate_recognizer.py)");
+    const auto& cal = j.at("calibration");
+    card.code_calibration = read_calibration(cal.at("code"), file, "code");
+    card.blank_calibration = read_calibration(cal.at("blank"), file, "blank");
+    card.blank_decision = cal.at("blank_decision").get<double>();
+    card.accept_threshold = j.at("accept_threshold").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw ModelError("recognizer model card broken: " + file.string() + ": " + e.what());
+  }
+  const int classes = static_cast<int>(card.alphabet.size()) + 1;
+  if (card.blank < 0 || card.blank >= classes || card.input_height < 8 || card.input_width < 8 ||
+      !(card.accept_threshold >= 0 && card.accept_threshold <= 1) ||
+      !(card.blank_decision > 0 && card.blank_decision < 1))
+    throw ModelError("recognizer model card has impossible values: " + file.string());
+  return card;
+}
+
+cv::Mat preprocess_cell(const cv::Mat& cell, int height, int width) {
+  CV_Assert(cell.type() == CV_8UC1 && !cell.empty());
+  const double scaled = std::floor(cell.cols * static_cast<double>(height) / cell.rows + 0.5);
+  const int new_w = std::clamp(static_cast<int>(scaled), 1, width);
+  cv::Mat canvas(height, width, CV_8UC1, cv::Scalar(255));
+  cv::resize(cell, canvas(cv::Rect(0, 0, new_w, height)), cv::Size(new_w, height), 0, 0,
+             cv::INTER_AREA);
+  cv::Mat blob;
+  canvas.convertTo(blob, CV_32F, -1.0 / 255.0, 1.0);  // (255 - p) / 255
+  const int shape[] = {1, 1, height, width};
+  return blob.reshape(1, 4, shape).clone();
+}
+
+namespace {
+
+class Crnn final : public CrnnRecognizer {
+ public:
+  Crnn(const std::filesystem::path& model_dir, const RecognizerSettings& settings)
+      : card_(load_model_card(model_dir)), decoder_(settings.decoder) {
+    const auto file = model_dir / kModelFile;
+    if (!std::filesystem::exists(file))
+      throw ModelError("recognizer model missing: " + file.string());
+    try {
+      net_ = cv::dnn::readNetFromONNX(file.string());
+    } catch (const cv::Exception& e) {
+      throw ModelError("recognizer model broken: " + file.string() + ": " + e.what());
+    }
+    if (net_.empty()) throw ModelError("recognizer model broken: " + file.string());
+    net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    threshold_ = settings.accept_threshold.value_or(card_.accept_threshold);
+    // One dry run: a model whose output does not fit the card fails here, at load.
+    const cv::Mat probe(card_.input_height, card_.input_width, CV_8UC1, cv::Scalar(255));
+    cv::Mat lp;
+    try {
+      lp = log_probs(probe);
+    } catch (const cv::Exception& e) {
+      throw ModelError("recognizer model broken: " + file.string() + ": " + e.what());
+    }
+    if (lp.cols != static_cast<int>(card_.alphabet.size()) + 1)
+      throw ModelError("recognizer model " + file.string() + " has " + std::to_string(lp.cols) +
+                       " classes, its card " + std::to_string(card_.alphabet.size() + 1));
+  }
+
+  double accept_threshold() const override { return threshold_; }
+
+  cv::Mat log_probs(const cv::Mat& code_cell) override {
+    net_.setInput(preprocess_cell(code_cell, card_.input_height, card_.input_width));
+    const cv::Mat out = net_.forward();  // 1 x C x 1 x T logits
+    CV_Assert(out.dims == 4 && out.size[0] == 1 && out.size[2] == 1);
+    const int C = out.size[1], T = out.size[3];
+    const cv::Mat logits(C, T, CV_32F, const_cast<float*>(out.ptr<float>()));
+    cv::Mat lp;
+    cv::transpose(logits, lp);     // T x C
+    for (int t = 0; t < T; ++t) {  // log-softmax over the classes
+      float* row = lp.ptr<float>(t);
+      const float m = *std::max_element(row, row + C);
+      double sum = 0;
+      for (int k = 0; k < C; ++k) sum += std::exp(row[k] - m);
+      const float log_z = m + static_cast<float>(std::log(sum));
+      for (int k = 0; k < C; ++k) row[k] -= log_z;
+    }
+    return lp;
+  }
+
+  PostalReading read(const cv::Mat& code_cell) override {
+    PostalReading r;
+    if (code_cell.empty()) {  // nothing was cut: no evidence either way
+      r.blank = false;
+      r.confidence = 0;
+      return r;
+    }
+    const DecodeResult d =
+        decode_postal_code(log_probs(code_cell), card_.alphabet, card_.blank, decoder_, kBestCodes);
+    const double best = d.best.empty() ? 0.0 : d.best.front().probability;
+    if (d.blank_probability >= card_.blank_decision && d.blank_probability >= best) {
+      r.blank = true;
+      r.confidence = card_.blank_calibration(d.blank_probability);
+    } else {
+      r.blank = false;
+      if (!d.best.empty()) r.code = d.best.front().code;
+      r.confidence = card_.code_calibration(best);
+    }
+    for (size_t i = r.code ? 1 : 0; i < d.best.size(); ++i)
+      r.alternatives.emplace_back(d.best[i].code, d.best[i].probability);
+    return r;
+  }
+
+ private:
+  ModelCard card_;
+  DecoderSettings decoder_;
+  cv::dnn::Net net_;
+  double threshold_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<CrnnRecognizer> make_crnn_recognizer(const std::filesystem::path& model_dir,
+                                                     const RecognizerSettings& settings) {
+  settings.validate();
+  return std::make_unique<Crnn>(model_dir, settings);
+}
+
+}  // namespace petiscan

@@ -1,0 +1,54 @@
+// The trained postal-code recognizer: a small CRNN (ONNX, run by cv::dnn)
+// whose CTC output is decoded under the postal grammar and whose probability
+// is calibrated on held-out cells (models/postal_crnn.json).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "recognize/recognizer.h"
+#include "recognize/settings.h"
+
+namespace petiscan {
+
+// A piecewise-linear, non-decreasing map [0, 1] -> [0, 1] (isotonic fit).
+struct Calibration {
+  std::vector<double> x, y;  // knots, x increasing
+  double operator()(double p) const;
+};
+
+// What postal_crnn.json says about the model.
+struct ModelCard {
+  std::string alphabet;
+  int blank = 0;
+  int input_height = 0, input_width = 0;
+  Calibration code_calibration;   // decoder probability of the best code -> P(right)
+  Calibration blank_calibration;  // blank probability -> P(the cell is empty)
+  double blank_decision = 0.5;    // blank probability above which a cell is read as empty
+  double accept_threshold = 1;    // calibrated P(right) for automatic acceptance
+};
+
+// Reads and checks postal_crnn.json in `model_dir`; throws ModelError naming it.
+ModelCard load_model_card(const std::filesystem::path& model_dir);
+
+// Cell -> network input, exactly as scripts/recognizer_cells.py preprocess():
+// new_w = floor(w * H / h + 0.5) clamped to [1, W]; resize to (new_w, H) with
+// INTER_AREA; pad right with white to W; x = (255 - pixel) / 255.
+// Returns a 1 x 1 x H x W CV_32F blob.
+cv::Mat preprocess_cell(const cv::Mat& cell, int height, int width);
+
+class CrnnRecognizer : public PostalRecognizer {
+ public:
+  virtual double accept_threshold() const = 0;
+  // The decoder's view of a cell (for tools and tests): T x C log-softmax.
+  virtual cv::Mat log_probs(const cv::Mat& code_cell) = 0;
+};
+
+// Loads the model once (per worker). Throws ModelError naming the missing or
+// broken file.
+std::unique_ptr<CrnnRecognizer> make_crnn_recognizer(const std::filesystem::path& model_dir,
+                                                     const RecognizerSettings& settings);
+
+}  // namespace petiscan

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Trains the postal-code recognizer (small CRNN, CTC head) on synthetic cells
+made on the fly from the TRAIN split of scripts/synth/handwriting.py, then
+exports models/postal_crnn.onnx (opset 12, checked in cv2.dnn against torch)
+and models/postal_crnn.json.
+
+  scripts/train_recognizer.py --seed 1 --out models/ --minutes 40
+
+Checkpoints go to .cache/recognizer/ every few minutes; --resume continues one.
+Calibration (threshold, reliability) is added to the JSON afterwards by
+scripts/calibrate_recognizer.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import pathlib
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import recognizer_cells as rc  # noqa: E402
+
+OPSET = 12  # OpenCV 4.6's ONNX importer rejects opset 13's Squeeze
+BATCH = 48
+BASE_LR = 2e-3
+WEIGHT_DECAY = 1e-4
+CHECKPOINT_EVERY_S = 300
+P_EMPTY = 0.12  # share of empty cells in training
+
+
+class CRNN(nn.Module):
+    """Conv feature extractor (32 x 192 -> 1 x 48) + 1-D convs over time + classifier.
+
+    Output: raw logits (1, C, 1, T); log-softmax over C is applied by the caller
+    (an opset-12 LogSoftmax would flatten the wrong axes)."""
+
+    def __init__(self, n_classes: int = rc.NUM_CLASSES):
+        super().__init__()
+
+        def block(i, o, k=3, p=1):
+            return [nn.Conv2d(i, o, k, padding=p, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+
+        self.features = nn.Sequential(
+            *block(1, 16), nn.MaxPool2d(2),                   # 16 x 96
+            *block(16, 32), nn.MaxPool2d(2),                  # 8 x 48
+            *block(32, 64), nn.MaxPool2d((2, 1)),             # 4 x 48
+            *block(64, 96), *block(96, 96), nn.MaxPool2d((2, 1)),  # 2 x 48
+            *block(96, 128, k=(2, 1), p=0),                   # 1 x 48
+        )
+        self.t1 = nn.Sequential(*block(128, 128, k=(1, 5), p=(0, 2)))
+        self.t2 = nn.Sequential(*block(128, 128, k=(1, 5), p=(0, 2)))
+        self.drop = nn.Dropout(0.1)
+        self.head = nn.Conv2d(128, n_classes, 1)
+
+    def forward(self, x):
+        f = self.features(x)
+        f = f + self.t1(f)
+        f = f + self.t2(f)
+        return self.head(self.drop(f))
+
+
+class Cells(torch.utils.data.IterableDataset):
+    def __init__(self, seed: int):
+        self.seed = seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        rng = np.random.default_rng([self.seed, wid, int(time.time() * 1000) % 100000])
+        hands = rc.Hands("train", ROOT / ".cache")
+        while True:
+            cell, code = rc.make_cell(hands, rng, p_empty=P_EMPTY)
+            yield rc.preprocess(cell)[None], code
+
+
+def collate(batch):
+    x = torch.from_numpy(np.stack([b[0] for b in batch]))
+    codes = [b[1] for b in batch]
+    targets = torch.tensor([i for c in codes for i in rc.encode(c)], dtype=torch.long)
+    lengths = torch.tensor([len(c) for c in codes], dtype=torch.long)
+    return x, targets, lengths, codes
+
+
+def greedy(logits: torch.Tensor) -> list[str]:
+    best = logits.squeeze(2).argmax(1)  # (N, T)
+    out = []
+    for row in best.tolist():
+        s, prev = [], rc.BLANK
+        for k in row:
+            if k != prev and k != rc.BLANK:
+                s.append(rc.ALPHABET[k])
+            prev = k
+        out.append("".join(s))
+    return out
+
+
+def validation_set(seed: int, n: int = 400):
+    rng = np.random.default_rng(seed)
+    hands = rc.Hands("train", ROOT / ".cache")
+    cells = [rc.make_cell(hands, rng, p_empty=P_EMPTY) for _ in range(n)]
+    x = torch.from_numpy(np.stack([rc.preprocess(c)[None] for c, _ in cells]))
+    return x, [code for _, code in cells]
+
+
+def export(model: CRNN, out_dir: pathlib.Path, facts: dict) -> None:
+    model.eval()
+    onnx_path = out_dir / "postal_crnn.onnx"
+    dummy = torch.zeros(1, 1, rc.INPUT_H, rc.INPUT_W)
+    torch.onnx.export(model, dummy, str(onnx_path), opset_version=OPSET,
+                      input_names=["cell"], output_names=["logits"], do_constant_folding=True)
+    # Verify: OpenCV 4.6 loads it and agrees with torch on random cells.
+    net = cv2.dnn.readNetFromONNX(str(onnx_path))
+    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+    x = torch.rand(1, 1, rc.INPUT_H, rc.INPUT_W)
+    net.setInput(x.numpy())
+    got = net.forward()
+    with torch.no_grad():
+        want = model(x).numpy()
+    diff = float(np.abs(got - want).max())
+    print(f"export: cv2.dnn vs torch max |diff| = {diff:.2e}, output {got.shape}", flush=True)
+    if got.shape != want.shape or diff > 1e-3:
+        raise SystemExit("export: cv2.dnn disagrees with torch")
+    meta_path = out_dir / "postal_crnn.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta.update({
+        "model": "postal_crnn.onnx",
+        "alphabet": rc.ALPHABET,
+        "blank": rc.BLANK,
+        "input": {"channels": 1, "height": rc.INPUT_H, "width": rc.INPUT_W},
+        "output": "logits (1, C, 1, T); apply log-softmax over C; T = width / 4",
+        "preprocessing": ("uint8 grey cell, 255 = paper; new_w = floor(w * 32 / h + 0.5) clamped to "
+                          "[1, 192]; cv::resize to (new_w, 32) INTER_AREA; pad right with 255 to 192; "
+                          "x = (255 - pixel) / 255"),
+        "training": facts,
+    })
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"export: wrote {onnx_path} ({onnx_path.stat().st_size / 1e6:.2f} MB) and {meta_path}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=pathlib.Path, default=ROOT / "models")
+    ap.add_argument("--minutes", type=float, default=40)
+    ap.add_argument("--workers", type=int, default=1, help="data-generating processes")
+    ap.add_argument("--resume", type=pathlib.Path, help="checkpoint to continue from")
+    ap.add_argument("--export-only", action="store_true", help="export --resume's weights and stop")
+    args = ap.parse_args()
+
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    ckpt_dir = ROOT / ".cache" / "recognizer"
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    model = CRNN()
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"model: {n_params} parameters", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=BASE_LR, weight_decay=WEIGHT_DECAY)
+    step, seen, spent0 = 0, 0, 0.0
+    if args.resume:
+        ck = torch.load(args.resume)
+        model.load_state_dict(ck["model"])
+        if not args.export_only:
+            opt.load_state_dict(ck["opt"])
+        step, seen, spent0 = ck["step"], ck["seen"], ck.get("seconds", 0.0)
+    if args.export_only:
+        export(model, args.out, ck["facts"])
+        return
+
+    val_x, val_codes = validation_set(seed=10_000 + args.seed)
+    loader = torch.utils.data.DataLoader(Cells(args.seed), batch_size=BATCH, collate_fn=collate,
+                                         num_workers=args.workers, prefetch_factor=4 if args.workers else 2)
+    ctc = nn.CTCLoss(blank=rc.BLANK, zero_infinity=True)
+    budget = args.minutes * 60
+    start = time.time()
+    last_ck = start
+    warmup = 300
+    run_loss = None
+    facts = {}
+
+    def validate():
+        model.eval()
+        with torch.no_grad():
+            pred = greedy(model(val_x))
+        model.train()
+        return float(np.mean([p == c for p, c in zip(pred, val_codes)]))
+
+    def save(tag):
+        nonlocal facts
+        facts = {"seed": args.seed, "steps": step, "cells_seen": seen, "batch": BATCH,
+                 "train_minutes": round((spent0 + time.time() - start) / 60, 1),
+                 "parameters": n_params, "val_greedy_exact_train_split": validate(),
+                 "data": "synthetic cells, scripts/recognizer_cells.py, handwriting split 'train'"}
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "seen": seen,
+                    "seconds": spent0 + time.time() - start, "facts": facts}, ckpt_dir / f"{tag}.pt")
+        print(f"checkpoint {tag}: {facts}", flush=True)
+
+    model.train()
+    for x, targets, lengths, codes in loader:
+        elapsed = time.time() - start
+        if elapsed > budget:
+            break
+        frac = min(1.0, (spent0 + elapsed) / (spent0 + budget))
+        lr = BASE_LR * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        logits = model(x).squeeze(2).permute(2, 0, 1)  # (T, N, C)
+        logp = F.log_softmax(logits, dim=2)
+        T = logp.shape[0]
+        loss = ctc(logp, targets, torch.full((x.shape[0],), T, dtype=torch.long), lengths)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        seen += x.shape[0]
+        run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
+        if step % 50 == 0:
+            print(f"step {step} t={elapsed / 60:.1f}min lr={lr:.2e} loss={run_loss:.3f} "
+                  f"{seen / max(1e-9, elapsed):.0f} cells/s", flush=True)
+        if time.time() - last_ck > CHECKPOINT_EVERY_S:
+            save("last")
+            last_ck = time.time()
+    save("last")
+    export(model, args.out, facts)
+
+
+if __name__ == "__main__":
+    main()
