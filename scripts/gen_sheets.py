@@ -127,7 +127,8 @@ PROFILES = {
 
 # Envelope contents (page kinds in mailing order) and how often each occurs.
 ENVELOPE_PLANS = [
-    (("letter", "signatures"), 0.42),
+    (("letter", "signatures"), 0.39),
+    (("note", "letter", "signatures"), 0.03),  # a handwritten cover note (kind "letter")
     (("signatures",), 0.25),
     (("signatures", "blank"), 0.09),
     (("letter", "signatures", "signatures"), 0.10),
@@ -202,6 +203,8 @@ def draw_physical(kind, rng, prof, hands, shared_codes):
     defects = []
     if kind == "letter":
         page = layout.render_letter(rng)
+    elif kind == "note":
+        page = layout.render_note(rng)
     elif kind == "blank":
         bleed = bool(rng.random() < prof.p_bleed)
         page = layout.render_blank(rng, bleed)

@@ -198,6 +198,32 @@ def render_letter(rng):
     return Physical("letter", p.reflectance(rng), info={"page_size": d["size"], "print_scale": round(d["scale"], 3)})
 
 
+def render_note(rng):
+    """A handwritten cover note on a blank page (no table): kind "letter" in the truth."""
+    d = _design(rng)
+    W, H = (int(round(v * MM)) for v in PAGE_SIZES_MM[d["size"]])
+    paper = np.float32(1.0 - rng.uniform(0.0, 0.05))
+    reflect = np.full((H, W, 3), paper, np.float32)
+    pen = PEN_RGB["blue" if rng.random() < P_BLUE_PEN else "black"]
+    line_h = rng.uniform(7, 11) * MM
+    x, y = rng.uniform(18, 35) * MM, rng.uniform(20, 60) * MM
+    font = [cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX][rng.integers(0, 2)]
+    thick = int(rng.integers(2, 5))
+    pressure = rng.uniform(*PRESSURE_RANGE)  # one writer, one pen
+    lines = [text_fr.NOTE_LINES[i] for i in rng.permutation(len(text_fr.NOTE_LINES))[:rng.integers(3, 7)]]
+    for text in lines:
+        (tw, th), bl = cv2.getTextSize(text, font, 1.0, 1)
+        scale = line_h * 0.55 / th
+        (tw, th), bl = cv2.getTextSize(text, font, scale, thick)
+        ink = np.zeros((th + bl + 2 * thick, tw + 2 * thick), np.uint8)
+        cv2.putText(ink, text, (thick, th + thick), font, scale, 255, thick, cv2.LINE_AA)
+        stamp(reflect, ink.astype(np.float32) / 255.0, x + rng.normal(0, 2 * MM), y, pen, pressure)
+        y += line_h
+    sig = signature(rng, rng.uniform(40, 70) * MM, rng.uniform(12, 18) * MM, rng.uniform(0.35, 0.7) * MM)
+    stamp(reflect, sig, x + rng.uniform(0, 60) * MM, y + 0.5 * line_h, pen, pressure)
+    return Physical("letter", reflect, info={"page_size": d["size"], "note": True})
+
+
 def render_blank(rng, bleed_through):
     """A blank page, optionally with the faint mirrored text of the other side."""
     d = _design(rng)

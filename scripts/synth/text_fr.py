@@ -66,3 +66,12 @@ COPY_NAMES = [
     "Madame la ministre des Transports et de la Mobilité durable",
     "Le Regroupement des organismes communautaires",
 ]
+
+# Cover notes a volunteer slips into the envelope (written by hand, ASCII only:
+# they are drawn with OpenCV's Hershey script faces).
+NOTE_LINES = [
+    "Bonjour,", "Voici les signatures recueillies", "au marche public samedi dernier.",
+    "Il en manque quelques-unes,", "je vous envoie le reste bientot.", "Merci pour votre travail!",
+    "Bonne continuation,", "A l'attention du comite,", "Les feuilles de notre quartier.",
+    "Desole pour le retard.", "Au plaisir,",
+]
