@@ -177,12 +177,15 @@ int run(int argc, char** argv) {
   scan_cmd->add_option(
       "INPUT", scan.inputs,
       tr("fichiers ou dossiers (PNG, JPEG, TIFF, PDF)", "files or folders (PNG, JPEG, TIFF, PDF)"));
-  scan_cmd->add_option("--db", scan.db, tr("base du projet", "project database"), true);
+  scan_cmd->add_option("--db", scan.db, tr("base du projet", "project database"))
+      ->capture_default_str();
   scan_cmd->add_option(
       "--batch", scan.batch,
       tr("nom du lot (défaut : date et heure)", "batch name (default: date and time)"));
-  scan_cmd->add_option("--jobs,-j", scan.jobs,
-                       tr("pages traitées en parallèle", "pages processed in parallel"), true);
+  scan_cmd
+      ->add_option("--jobs,-j", scan.jobs,
+                   tr("pages traitées en parallèle", "pages processed in parallel"))
+      ->capture_default_str();
   scan_cmd->add_option(
       "--debug-dir", scan.debug_dir,
       tr("écrire les images intermédiaires ici", "write intermediate images here"));
@@ -194,7 +197,8 @@ int run(int argc, char** argv) {
   std::string db = "petition.db", format, out;
   auto* export_cmd =
       app.add_subcommand("export", tr("exporter les résultats", "export the results"));
-  export_cmd->add_option("--db", db, tr("base du projet", "project database"), true);
+  export_cmd->add_option("--db", db, tr("base du projet", "project database"))
+      ->capture_default_str();
   export_cmd->add_option("--format", format, "jsonl | csv")
       ->required()
       ->check(CLI::IsMember({"jsonl", "csv"}));
@@ -206,12 +210,15 @@ int run(int argc, char** argv) {
   std::string review_db = "petition.db", review_token;
   auto* review_cmd = app.add_subcommand(
       "review", tr("ouvrir la page de révision (navigateur)", "serve the review page (browser)"));
-  review_cmd->add_option("--db", review_db, tr("base du projet", "project database"), true);
-  review_cmd->add_option("--host", review.host,
-                         tr("adresse d'écoute (autre que 127.0.0.1 : jeton obligatoire)",
-                            "address to listen on (other than 127.0.0.1: token required)"),
-                         true);
-  review_cmd->add_option("--port", review.port, tr("port", "port"), true)
+  review_cmd->add_option("--db", review_db, tr("base du projet", "project database"))
+      ->capture_default_str();
+  review_cmd
+      ->add_option("--host", review.host,
+                   tr("adresse d'écoute (autre que 127.0.0.1 : jeton obligatoire)",
+                      "address to listen on (other than 127.0.0.1: token required)"))
+      ->capture_default_str();
+  review_cmd->add_option("--port", review.port, tr("port", "port"))
+      ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   review_cmd->add_option("--token", review_token,
                          tr("jeton d'accès (généré s'il manque hors de 127.0.0.1)",
@@ -219,7 +226,8 @@ int run(int argc, char** argv) {
 
   auto* status_cmd =
       app.add_subcommand("status", tr("où en est le projet", "where the project stands"));
-  status_cmd->add_option("--db", db, tr("base du projet", "project database"), true);
+  status_cmd->add_option("--db", db, tr("base du projet", "project database"))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

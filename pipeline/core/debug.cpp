@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
 #include <opencv2/imgcodecs.hpp>
 
 namespace petiscan {
@@ -20,9 +19,9 @@ DebugWriter::DebugWriter(const std::filesystem::path& dir, const std::string& fi
 
 void DebugWriter::write(const std::string& stage, const std::string& what, const cv::Mat& image) {
   if (!enabled() || image.empty()) return;
-  char prefix[8];
-  std::snprintf(prefix, sizeof prefix, "%02d", ++counter_);
-  auto path = folder_ / (std::string(prefix) + "-" + stage + "-" + what + ".png");
+  ++counter_;
+  const std::string number = (counter_ < 10 ? "0" : "") + std::to_string(counter_);
+  auto path = folder_ / (number + "-" + stage + "-" + what + ".png");
   try {
     cv::imwrite(path.string(), image);
   } catch (const cv::Exception& e) {

@@ -6,8 +6,9 @@ namespace petiscan {
 
 void DecisionSettings::validate() const {
   auto in01 = [](double v) { return v >= 0 && v <= 1; };
-  if (!in01(min_signed_confidence)) throw UsageError("min_signed_confidence must be in [0, 1]");
-  if (!in01(min_code_confidence)) throw UsageError("min_code_confidence must be in [0, 1]");
+  if (min_code_confidence && !in01(*min_code_confidence)) {
+    throw UsageError("min_code_confidence must be in [0, 1]");
+  }
 }
 
 namespace {
@@ -20,7 +21,7 @@ void add_reason(std::string& reasons, const char* r) {
 }  // namespace
 
 RowResult decide_row(int index, const RowGeometry& geometry, const PostalReading& reading,
-                     const DecisionSettings& settings) {
+                     double min_signed_confidence, double min_code_confidence) {
   RowResult r;
   r.index = index;
   r.geometry = geometry;
@@ -31,8 +32,8 @@ RowResult decide_row(int index, const RowGeometry& geometry, const PostalReading
   // independent, the probability that the row is right is their product.
   r.confidence = geometry.signed_confidence * reading.confidence;
 
-  const bool signed_sure = geometry.signed_confidence >= settings.min_signed_confidence;
-  const bool code_sure = reading.confidence >= settings.min_code_confidence;
+  const bool signed_sure = geometry.signed_confidence >= min_signed_confidence;
+  const bool code_sure = reading.confidence >= min_code_confidence;
   if (!signed_sure) add_reason(r.reason, reason::kUncertainSignature);
   if (!code_sure) add_reason(r.reason, reason::kUncertainCode);
   // A code with no signature (or the reverse) is worth a flag, not a review by

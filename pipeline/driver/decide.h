@@ -2,7 +2,9 @@
 // reading to what is recorded, and whether a person must look at it.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
 
@@ -10,11 +12,11 @@ namespace petiscan {
 
 struct DecisionSettings {
   // A row is accepted without review only when both estimates reach their
-  // threshold. The code threshold defaults to the one calibrated with the
-  // model (models/postal_crnn.json: error among accepted codes <= 0.5 %).
-  double min_signed_confidence = 0.98;
-  double min_code_confidence = 0.9;
-  void validate() const;  // throws UsageError
+  // threshold: the signed one is the geometry's (signed.good_confidence); the
+  // code one defaults to the threshold calibrated with the model
+  // (models/postal_crnn.json: error among accepted codes <= 0.5 %).
+  std::optional<double> min_code_confidence;  // nullopt: the model's calibrated threshold
+  void validate() const;                      // throws UsageError
 };
 
 // Reasons recorded with a row (stable machine words; the UI translates them).
@@ -26,8 +28,9 @@ inline constexpr const char* kSignatureWithoutCode = "signature_without_code";
 inline constexpr const char* kCodeWithoutSignature = "code_without_signature";
 }  // namespace reason
 
+// `min_code_confidence`: the code threshold in force (the settings' or the model's).
 RowResult decide_row(int index, const RowGeometry& geometry, const PostalReading& reading,
-                     const DecisionSettings& settings);
+                     double min_signed_confidence, double min_code_confidence);
 
 // The 9 rows of a sheet whose table could not be found: nothing is guessed,
 // every row waits for a person.

@@ -8,11 +8,13 @@
 #include "core/errors.h"
 #include "geometry/geometry.h"
 #include "recognize/crnn_recognizer.h"
+#include "recognize/settings.h"
 
 namespace petiscan {
 
 void PipelineSettings::validate() const {
   geometry.validate();
+  recognizer.validate();
   decision.validate();
 }
 
@@ -20,8 +22,9 @@ nlohmann::json PipelineSettings::to_json() const {
   return {{"geometry", geometry.to_json()},
           {"recognizer", {{"model_dir", recognizer.model_dir.string()}}},
           {"decision",
-           {{"min_signed_confidence", decision.min_signed_confidence},
-            {"min_code_confidence", decision.min_code_confidence}}}};
+           {{"min_code_confidence", decision.min_code_confidence
+                                        ? nlohmann::json(*decision.min_code_confidence)
+                                        : nlohmann::json("model")}}}};
 }
 
 namespace {
@@ -42,8 +45,11 @@ class StageClock {
 
 class SheetProcessor : public PageProcessor {
  public:
-  SheetProcessor(const PipelineSettings& settings, std::unique_ptr<PostalRecognizer> recognizer)
-      : settings_(settings), recognizer_(std::move(recognizer)) {}
+  SheetProcessor(const PipelineSettings& settings, std::unique_ptr<CrnnRecognizer> recognizer)
+      : settings_(settings),
+        min_code_confidence_(
+            settings.decision.min_code_confidence.value_or(recognizer->accept_threshold())),
+        recognizer_(std::move(recognizer)) {}
 
   PageOutcome process(const PageImage& page, DebugWriter& debug) override {
     PageOutcome out;
@@ -62,7 +68,8 @@ class SheetProcessor : public PageProcessor {
       const RowGeometry& row = out.geometry.rows[i];
       const PostalReading reading = recognizer_->read(cut_cell(page.gray, row.code_cell));
       // 3. Accept, or send to a person with the reason.
-      out.rows.push_back(decide_row(i + 1, row, reading, settings_.decision));
+      out.rows.push_back(decide_row(
+          i + 1, row, reading, settings_.geometry.signature.good_confidence, min_code_confidence_));
     }
     clock.lap("recognize");
     return out;
@@ -70,6 +77,7 @@ class SheetProcessor : public PageProcessor {
 
  private:
   const PipelineSettings& settings_;
+  const double min_code_confidence_;
   std::unique_ptr<PostalRecognizer> recognizer_;
 };
 

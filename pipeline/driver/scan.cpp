@@ -84,6 +84,10 @@ PageResult run_task(const FileJob& job, const PageTask& task, PageProcessor& pro
 
 ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_processor) {
   ScanSummary summary;
+  // The engines first: a missing or broken model stops the run before
+  // anything is read or recorded.
+  std::vector<std::unique_ptr<PageProcessor>> processors;
+  for (int i = 0; i < std::max(1, options.jobs); ++i) processors.push_back(make_processor());
   Store store(options.db_path);
   const std::string batch = options.batch_name.empty() ? default_batch_name() : options.batch_name;
   const std::int64_t batch_id = store.begin_batch(batch, options.command_line);
@@ -177,9 +181,8 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
   }
 
   // 2. Process the pages: workers decode and analyse, this thread writes in order.
-  std::vector<std::unique_ptr<PageProcessor>> processors;
   const int workers = std::max(1, std::min<int>(options.jobs, static_cast<int>(tasks.size())));
-  for (int i = 0; i < workers && !tasks.empty(); ++i) processors.push_back(make_processor());
+  processors.resize(tasks.empty() ? 0 : static_cast<size_t>(workers));
 
   std::vector<std::optional<PageResult>> slots(tasks.size());
   std::mutex mutex;
