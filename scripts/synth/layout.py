@@ -17,6 +17,8 @@ from .signature import signature
 
 MASTER_DPI = 300
 MM = MASTER_DPI / 25.4  # master pixels per millimetre
+PT_MM = 25.4 / 72       # millimetres per typographic point
+LINE_SPACING = (1.3, 1.6)  # line pitch as a multiple of the font size
 PAGE_SIZES_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 FONT_DIR = "/usr/share/fonts/truetype/dejavu/"
 FONTS = {"serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
@@ -167,13 +169,18 @@ def _design(rng):
                 top=float(rng.uniform(15, 32)))
 
 
-def render_letter(rng):
-    """Page 1 of the letter: place and date, salutation, French paragraphs, no table."""
+def _printed_page(rng):
+    """A fresh page design: (design, printer, body font, line pitch mm, text width mm)."""
     d = _design(rng)
     p = Printer(d["size"], d["scale"])
     f = p.font(d["family"], d["pt"])
-    line_mm = d["pt"] * 0.3528 * rng.uniform(1.3, 1.6)
-    width = p.w_mm - d["left"] - d["right"]
+    line_mm = d["pt"] * PT_MM * rng.uniform(*LINE_SPACING)
+    return d, p, f, line_mm, p.w_mm - d["left"] - d["right"]
+
+
+def render_letter(rng):
+    """Page 1 of the letter: place and date, salutation, French paragraphs, no table."""
+    d, p, f, line_mm, width = _printed_page(rng)
     y = d["top"]
     date = f"{rng.choice(text_fr.CITIES)}, le {rng.integers(1, 29)} {rng.choice(text_fr.MONTHS)} 2026"
     p.text(p.w_mm - d["right"] - f.getlength(date) / MM / p.scale, y, date, f)
@@ -275,11 +282,7 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
 
     `line_defects` is a set among {"faint_lines", "broken_lines"}; `shared_codes` are
     codes of another sheet of the same family (the same households sign again)."""
-    d = _design(rng)
-    p = Printer(d["size"], d["scale"])
-    f = p.font(d["family"], d["pt"])
-    line_mm = d["pt"] * 0.3528 * rng.uniform(1.3, 1.6)
-    width = p.w_mm - d["left"] - d["right"]
+    d, p, f, line_mm, width = _printed_page(rng)
     y = d["top"]
     for s in rng.permutation(text_fr.PAGE2_LEADS)[:rng.integers(1, 3)]:
         y = p.paragraph(d["left"], y, width, str(s), f, line_mm) + 0.6 * line_mm
@@ -318,7 +321,7 @@ def render_sheet(rng, hands, line_defects, shared_codes=None):
         p.draw.rectangle([*map(round, p.px(x0, y_top)), *map(round, p.px(x1, y_top + header_mm))], fill=level_shade)
     hfont = p.font(d["family"], d["pt"] * rng.uniform(1.0, 1.15), rng.random() < 0.6)
     left_title, right_title = text_fr.TABLE_HEADERS[rng.integers(0, len(text_fr.TABLE_HEADERS))]
-    ty = y_top + (header_mm - d["pt"] * 0.3528 * 1.2) / 2
+    ty = y_top + (header_mm - d["pt"] * PT_MM * 1.2) / 2
     for title, a, b in ((left_title, x0, xs), (right_title, xs, x1)):
         tw = hfont.getlength(title) / MM / p.scale
         tx = (a + b) / 2 - tw / 2 if rng.random() < 0.7 else a + 2.5
