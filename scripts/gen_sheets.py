@@ -188,7 +188,8 @@ def plan_envelope(rng, prof, index):
         env["format"], env["phone"] = fmt, variant == "phone"
         env["bilevel"] = variant in ("bilevel", "group4")
         env["tiff_compression"] = variant if fmt == "tif" else None
-    env["gray"] = bool(rng.random() < prof.p_gray)
+    # Uncompressed TIFFs come from grey archive scanners (a colour one at 600 DPI would be 100 MB a page).
+    env["gray"] = bool(rng.random() < prof.p_gray) or (env["format"] == "tif" and env["tiff_compression"] == "none")
     env["dpi"] = int(pick(rng, prof.dpi_weights))  # one resolution for a PDF's pages
     env["no_dpi"] = bool(rng.random() < prof.p_no_dpi)
     env["kinds"] = kinds
