@@ -10,7 +10,8 @@ again. Pages are saved one file per page (PNG, JPEG) or as one multi-page file
 (TIFF: group4 / tiff_lzw / jpeg / none; PDF). DIR/truth.json lists them in the
 CONTRACT format; every page also carries a "_gen" object (ignored by the scorer)
 telling what was done to it: see scripts/synth/scan.py for its conventions.
-The same seed and arguments always give the same files.
+The same seed and arguments always give the same images and truth (byte-identical
+files, except for padding bytes libtiff may leave uninitialised in LZW TIFFs).
 
 Profiles: `clean` no defect at all; `bench` 300-DPI flatbed scans with light
 defects; `eval` the realistic mix (phones, turns, 150-600 DPI, every defect);
