@@ -175,15 +175,22 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     const double below = cv::countNonZero(solid.rowRange(
         std::clamp(static_cast<int>(bottom * solid.rows / ink.rows), 0, solid.rows), solid.rows));
     const HalfTurnEstimate ht =
-        estimate_half_turn(frame.split_fraction, qt.turn ? 0 : above, qt.turn ? 0 : below);
-    spdlog::debug("orientation: column split at {:.0f} % across: {} (confidence {:.2f})",
-                  frame.split_fraction * 100, ht.turn ? "upside down, turned" : "upright",
-                  ht.confidence);
+        estimate_half_turn(frame.split_fraction, frame.top_gap_rows, frame.bottom_gap_rows,
+                           qt.turn ? 0 : above, qt.turn ? 0 : below);
+    spdlog::debug(
+        "orientation: column split at {:.0f} % across, end gaps {:.2f} and {:.2f} rows: {} "
+        "(confidence {:.2f} {} {:.2f})",
+        frame.split_fraction * 100, frame.top_gap_rows, frame.bottom_gap_rows,
+        ht.turn ? "upside down, turned" : "upright", ht.confidence,
+        ht.confidence >= s.orient.good_confidence ? "≥" : "<", s.orient.good_confidence);
     if (ht.turn) {
       rotation += 180;
       corners = {corners[2], corners[3], corners[0], corners[1]};
     }
-    g.rotation_confidence = std::min(std::max(qt.confidence, 0.5), ht.confidence);
+    // A frame of long parallel rules with a column split is only found when
+    // the rules run horizontally: it confirms the quarter turn, so the half
+    // turn alone carries the doubt.
+    g.rotation_confidence = ht.confidence;
   }
   g.rotation_deg = rotation % 360;
 

@@ -1,4 +1,4 @@
-// petiscan-geometry-eval SET_DIR [--list]
+// petiscan-geometry-eval SET_DIR [--list] [--only NAME]
 //
 // The geometry stages measured on a generated set (scripts/gen_sheets.py):
 // every page is decoded, analysed by analyze_page() alone (no recognizer) and
@@ -20,7 +20,8 @@
 //   ms_per_page            mean analyze_page() CPU time on one thread (decoding
 //                          excluded); use a
 //                          --profile bench set (300-DPI flatbed) for the speed target
-// --list prints one line per page that has any error.
+// --list prints one line per page that has any error; --only NAME analyses
+// only the files whose name contains NAME and logs every decision.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -68,12 +69,18 @@ double thread_cpu_ms() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list]\n";
+    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME]\n";
     return 2;
   }
   const fs::path dir = argv[1];
-  const bool list = argc > 2 && std::string(argv[2]) == "--list";
-  spdlog::set_level(spdlog::level::warn);
+  bool list = false;
+  std::string only;  // --only NAME: just the files whose name contains NAME, decisions logged
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--list") list = true;
+    if (a == "--only" && i + 1 < argc) only = argv[++i];
+  }
+  spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
   GeometrySettings settings;
@@ -93,6 +100,7 @@ int main(int argc, char** argv) {
       const bool one_file = files.size() == 1;
       const fs::path path = dir / files[one_file ? 0 : i].get<std::string>();
       const int page_no = one_file ? static_cast<int>(i) + 1 : 1;
+      if (!only.empty() && path.filename().string().find(only) == std::string::npos) continue;
       PageImage page;
       try {
         page = load_page(path, probe_file(path, ingest), page_no, ingest);
@@ -116,7 +124,9 @@ int main(int argc, char** argv) {
       if (want_kind == "signatures") {
         ++sheets;
         const json& gen = tp.value("_gen", json::object());
-        const int want_rot = gen.value("rotation", 0);
+        // _gen.rotation is the clockwise turn applied to the upright page;
+        // rotation_deg the clockwise turn that undoes it.
+        const int want_rot = (360 - gen.value("rotation", 0)) % 360;
         const bool rot_right = g.table_found && g.rotation_deg == want_rot;
         rot_ok += rot_right;
         if (!rot_right) errors += " rotation " + std::to_string(g.rotation_deg);

@@ -47,16 +47,35 @@ QuarterTurnEstimate estimate_quarter_turn(const cv::Mat& horizontal, const cv::M
   return est;
 }
 
-HalfTurnEstimate estimate_half_turn(double split_fraction, double ink_above, double ink_below) {
+namespace {
+
+// How far a gap is from a whole number of rows (0 .. 0.5): a data row (or two
+// rows whose rule is lost) is ~0, a header row of 0.4-0.8 rows is not.
+double off_grid(double gap_rows) {
+  const double k = std::max(1.0, std::round(gap_rows));
+  return std::min(0.5, std::abs(gap_rows - k));
+}
+
+}  // namespace
+
+HalfTurnEstimate estimate_half_turn(double split_fraction, double top_gap_rows,
+                                    double bottom_gap_rows, double ink_above, double ink_below) {
   HalfTurnEstimate est;
   // The split is printed between 50 % and 75 % across an upright table; each
   // 0.1 away from the middle is strong evidence.
   const double split_vote = std::clamp((split_fraction - 0.5) / 0.1, -1.0, 1.0);
-  // The letter's text sits above the table; below it only the short
-  // "Copie conforme" lines. A weaker cue, used to break a near-tie.
+  // The header row, shorter than a data row, sits at the top. kHeaderOffGrid:
+  // an end gap 0.15 row off the grid (a header up to 0.85 row) is sure.
+  constexpr double kHeaderOffGrid = 0.15;
+  const double header_vote =
+      std::clamp((off_grid(top_gap_rows) - off_grid(bottom_gap_rows)) / kHeaderOffGrid, -1.0, 1.0);
+  // The letter's text sits above the table, the "Copie conforme" list below:
+  // a weak cue, used to break a near-tie.
   const double total = ink_above + ink_below;
   const double text_vote = total > 0 ? std::clamp((ink_above - ink_below) / total, -1.0, 1.0) : 0;
-  const double vote = 0.8 * split_vote + 0.2 * text_vote;
+  // Weights: the split and the header are both printed facts; either alone,
+  // when clear, decides (confidence 0.6 at least when the other is silent).
+  const double vote = 0.6 * split_vote + 0.6 * header_vote + 0.1 * text_vote;
   est.turn = vote < 0;
   est.confidence = std::min(1.0, std::abs(vote));
   return est;

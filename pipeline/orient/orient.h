@@ -36,7 +36,10 @@ struct HalfTurnEstimate {
 };
 
 // `split_fraction`: where the column split sits across the table (0 = left
-// border, 1 = right border); `ink_above`/`ink_below`: ink outside the table.
-HalfTurnEstimate estimate_half_turn(double split_fraction, double ink_above, double ink_below);
+// border, 1 = right border); `top_gap_rows`/`bottom_gap_rows`: the table's
+// first and last rule gaps, in row heights (the header row, 0.4-1 row tall,
+// is at the top); `ink_above`/`ink_below`: ink outside the table.
+HalfTurnEstimate estimate_half_turn(double split_fraction, double top_gap_rows,
+                                    double bottom_gap_rows, double ink_above, double ink_below);
 
 }  // namespace petiscan

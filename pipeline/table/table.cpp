@@ -258,6 +258,8 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
     tr -= right_dir * extra;
   }
   frame.corners = {tl, tr, br, bl};
+  frame.top_gap_rows = (best[1].y - best[0].y) / row_gap;
+  frame.bottom_gap_rows = (best[best.size() - 1].y - best[best.size() - 2].y) / row_gap;
   frame.split_fraction = (best_x - left) / std::max(1.0, right - left);
   frame.found = true;
   frame.confidence = std::min(1.0, frame.rules / 10.0);

@@ -47,8 +47,12 @@ struct TableFrame {
   std::string reason;                    // when not found: "no_rules", "no_column_split"
   std::array<cv::Point2f, 4> corners{};  // TL, TR, BR, BL as the image stands
   double split_fraction = 0;             // the column split across the frame (0 left, 1 right)
-  int rules = 0;                         // horizontal rules of the table found
-  int long_rules = 0;                    // every long horizontal rule on the page
+  // The gap between the two topmost (bottommost) rules, in median rule gaps:
+  // the header row (0.4-1 row tall) is at the top of an upright table.
+  double top_gap_rows = 1;
+  double bottom_gap_rows = 1;
+  int rules = 0;       // horizontal rules of the table found
+  int long_rules = 0;  // every long horizontal rule on the page
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).
