@@ -10,6 +10,8 @@
 #include <iostream>
 #include <thread>
 
+#include "aggregate/aggregate.h"
+#include "aggregate/ridings.h"
 #include "core/errors.h"
 #include "core/i18n.h"
 #include "driver/export.h"
@@ -17,6 +19,7 @@
 #include "driver/process_page.h"
 #include "driver/progress.h"
 #include "driver/scan.h"
+#include "report/report.h"
 #include "review/review.h"
 #include "store/store.h"
 
@@ -114,9 +117,13 @@ int run_scan_command(const ScanArgs& a, const std::string& command_line) {
 
 // ---------------------------------------------------------------- export / status
 
-int run_export_command(const std::string& db, const std::string& format, const std::string& out) {
+Store open_existing(const std::string& db, db::Connection::Mode mode) {
   if (!fs::exists(db)) throw DatabaseError(db + ": " + tr("base introuvable", "no such database"));
-  Store store(db, db::Connection::Mode::ReadOnly);
+  return Store(db, mode);
+}
+
+int run_export_command(const std::string& db, const std::string& format, const std::string& out) {
+  Store store = open_existing(db, db::Connection::Mode::ReadOnly);
   std::ofstream file;
   std::ostream* os = &std::cout;
   if (!out.empty() && out != "-") {
@@ -136,9 +143,29 @@ int run_export_command(const std::string& db, const std::string& format, const s
 }
 
 int run_status_command(const std::string& db) {
-  if (!fs::exists(db)) throw DatabaseError(db + ": " + tr("base introuvable", "no such database"));
-  Store store(db, db::Connection::Mode::ReadOnly);
+  Store store = open_existing(db, db::Connection::Mode::ReadOnly);
+  print_status(store, std::cout);
+  std::cout << "\n";
   print_scan_health(store, std::cout);
+  return exit_code_for(ExitCode::Ok);
+}
+
+int run_report_command(const std::string& db, const std::string& out_dir) {
+  Store store = open_existing(db, db::Connection::Mode::ReadOnly);
+  write_report(store, {out_dir});
+  std::cout << tr("Rapport écrit dans ", "Report written to ") << out_dir << "/index.html\n";
+  return exit_code_for(ExitCode::Ok);
+}
+
+int run_ridings_import(const std::string& db, const std::string& csv) {
+  Store store = open_existing(db, db::Connection::Mode::ReadWrite);
+  const RidingsImport r = import_ridings(store, csv);
+  for (const auto& w : r.warnings) spdlog::warn("{}", w);
+  std::cout << r.rows_read << tr(" lignes lues, ", " lines read, ") << r.codes
+            << tr(" codes ou RTA, ", " codes or FSAs, ") << r.ridings
+            << tr(" circonscriptions, ", " ridings, ") << r.ambiguous_codes
+            << tr(" codes ambigus (plusieurs circonscriptions).\n",
+                  " ambiguous codes (several ridings).\n");
   return exit_code_for(ExitCode::Ok);
 }
 
@@ -229,6 +256,25 @@ int run(int argc, char** argv) {
   status_cmd->add_option("--db", db, tr("base du projet", "project database"))
       ->capture_default_str();
 
+  std::string report_out;
+  auto* report_cmd = app.add_subcommand(
+      "report", tr("écrire le rapport (HTML, CSV, PDF)", "write the report (HTML, CSV, PDF)"));
+  report_cmd->add_option("--db", db, tr("base du projet", "project database"))
+      ->capture_default_str();
+  report_cmd->add_option("--out", report_out, tr("dossier du rapport", "report folder"))
+      ->required();
+
+  std::string ridings_csv;
+  auto* ridings_cmd =
+      app.add_subcommand("ridings", tr("circonscriptions électorales", "electoral ridings"));
+  ridings_cmd->require_subcommand(1);
+  auto* ridings_import_cmd = ridings_cmd->add_subcommand(
+      "import", tr("charger la correspondance code postal → circonscription (CSV)",
+                   "load the postal code → riding mapping (CSV)"));
+  ridings_import_cmd->add_option("FILE", ridings_csv, tr("fichier CSV", "CSV file"))->required();
+  ridings_import_cmd->add_option("--db", db, tr("base du projet", "project database"))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -239,6 +285,8 @@ int run(int argc, char** argv) {
   if (*scan_cmd) return run_scan_command(scan, joined_command_line(argc, argv));
   if (*export_cmd) return run_export_command(db, format, out);
   if (*status_cmd) return run_status_command(db);
+  if (*report_cmd) return run_report_command(db, report_out);
+  if (*ridings_import_cmd) return run_ridings_import(db, ridings_csv);
   if (*review_cmd) {
     review.db = review_db;
     if (!review_token.empty()) review.token = review_token;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "core/errors.h"
+#include "dedup/rescan.h"
 #include "geometry/geometry.h"
 #include "recognize/crnn_recognizer.h"
 #include "recognize/settings.h"
@@ -72,6 +73,9 @@ class SheetProcessor : public PageProcessor {
           i + 1, row, reading, settings_.geometry.signature.good_confidence, min_code_confidence_));
     }
     clock.lap("recognize");
+    // 4. The sheet's fingerprint, to recognise it if it is scanned again.
+    out.fingerprint = sheet_fingerprint(page.gray, out.geometry);
+    clock.lap("fingerprint");
     return out;
   }
 

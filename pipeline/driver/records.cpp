@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/i18n.h"
+#include "dedup/rescan.h"
 #include "driver/scan.h"
 
 namespace petiscan {
@@ -104,13 +105,20 @@ std::vector<RowRecord> row_records(const PageOutcome& outcome) {
 
 void link_duplicate(Store& store, PageRecord& page, const std::vector<RowRecord>& rows,
                     const PageOutcome& outcome) {
-  (void)rows;
-  (void)outcome;
   if (page.kind != PageKind::Signatures) return;
+  page.fingerprint = outcome.fingerprint;
   if (auto same = store.find_page_by_content(page.content_hash)) {
     page.duplicate_of = *same;
     spdlog::info("{}", tr("page identique, au pixel près, à une page déjà numérisée",
                           "page identical, pixel for pixel, to a page already scanned"));
+  } else if (!page.fingerprint.empty()) {
+    page.duplicate_of = find_rescan(store.connection(), page.fingerprint, rows);
+    if (page.duplicate_of) {
+      spdlog::info("{}",
+                   tr("feuille déjà numérisée (nouvelle numérisation) : comptée une fois, "
+                      "à confirmer en révision",
+                      "sheet already scanned (a re-scan): counted once, to confirm in review"));
+    }
   }
 }
 

@@ -129,7 +129,7 @@ std::int64_t Store::save_page(const PageRecord& page, const std::vector<RowRecor
       .prepare(
           "INSERT INTO pages(file_id, page_no, content_hash, width, height, dpi, dpi_estimated, "
           "kind, kind_confidence, status, reason, geometry, duplicate_of, duplicate_status, "
-          "timings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+          "timings, fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, page.file_id)
       .bind(2, page.page_no)
       .bind(3, page.content_hash)
@@ -145,6 +145,8 @@ std::int64_t Store::save_page(const PageRecord& page, const std::vector<RowRecor
       .bind(13, page.duplicate_of)
       .bind(14, page.duplicate_of ? std::optional<std::string>("suspected") : std::nullopt)
       .bind(15, page.timings.dump())
+      .bind(16,
+            page.fingerprint.empty() ? std::nullopt : std::optional<std::string>(page.fingerprint))
       .run();
   const std::int64_t page_id = conn_.last_insert_id();
   auto ins = conn_.prepare(

@@ -43,6 +43,7 @@ struct PageRecord {
   std::string reason;
   nlohmann::json geometry = nlohmann::json::object();
   std::optional<std::int64_t> duplicate_of;
+  std::string fingerprint;  // re-scan detection (dedup/rescan.h); empty when none
   nlohmann::json timings = nlohmann::json::object();
 };
 
