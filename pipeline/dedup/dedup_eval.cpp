@@ -55,10 +55,12 @@ int main(int argc, char** argv) {
   }
   const fs::path dir = argv[1];
   bool truth_codes = true, pairs = false;
+  std::string dump;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--codes" && i + 1 < argc) truth_codes = std::string(argv[++i]) == "truth";
     if (a == "--pairs") pairs = true;
+    if (a == "--dump" && i + 1 < argc) dump = argv[++i];
   }
   spdlog::set_level(spdlog::level::warn);
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
@@ -111,6 +113,12 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     s.fingerprint = sheet_fingerprint(page.gray, g);
     fingerprint_ms += ms_since(t0);
+  }
+
+  if (!dump.empty()) {
+    json fps = json::object();
+    for (const auto& s : sheets) fps[s.key] = s.fingerprint;
+    std::ofstream(dump) << fps.dump(1);
   }
 
   // 2. Saved in order, each looked up first, as the writer does.

@@ -1,0 +1,268 @@
+// Re-scan detection on sheets drawn in code: the same sheet scanned again
+// (rescaled, blurred, noisy, darker, turned 180 degrees, skewed, photographed
+// in perspective) is recognised; a look-alike sheet (same codes in the same
+// rows, other signatures) and a family sheet are not.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+#include "dedup/rescan.h"
+#include "geometry/geometry.h"
+#include "geometry/settings.h"
+#include "report_fixture.h"
+#include "support/draw_sheet.h"
+#include "support/test_support.h"
+
+namespace petiscan {
+namespace {
+
+using test::TempDir;
+
+constexpr double kDpi = 150;
+
+test::SheetSpec spec(int seed, std::vector<std::optional<std::string>> codes, int signed_rows) {
+  test::SheetSpec s;
+  s.dpi = kDpi;
+  s.seed = seed;
+  for (int i = 0; i < 9; ++i) {
+    s.rows[i].is_signed = i < signed_rows;
+    if (i < static_cast<int>(codes.size())) s.rows[i].code = codes[i];
+  }
+  return s;
+}
+
+const std::vector<std::optional<std::string>> kCodes = {
+    "H2E 2E9", "H2E 2E9", "G1V 0A6", "J4Z 2B2", "K1A 0B1", std::nullopt, "H7N 1A1"};
+
+Quad quad(double x0, double y0, double x1, double y1) {
+  Quad q;
+  q.pts = {cv::Point2f(float(x0), float(y0)), cv::Point2f(float(x1), float(y0)),
+           cv::Point2f(float(x1), float(y1)), cv::Point2f(float(x0), float(y1))};
+  return q;
+}
+
+// The geometry of a drawn sheet, from draw_sheet()'s layout (exact).
+SheetGeometry drawn_geometry(const test::SheetSpec& s) {
+  const double dpi = s.dpi, w = 8.5 * dpi;
+  const double left = 0.9 * dpi, right = w - 0.9 * dpi;
+  const double split = left + (right - left) * s.column_split;
+  const double top = 2.6 * dpi + 0.4 * dpi, row_h = 0.62 * dpi;
+  SheetGeometry g;
+  g.kind = PageKind::Signatures;
+  g.table_found = true;
+  for (int r = 0; r < 9; ++r) {
+    const double y0 = top + r * row_h, y1 = y0 + row_h;
+    g.rows[r].row = quad(left, y0, right, y1);
+    g.rows[r].signature_cell = quad(left, y0, split, y1);
+    g.rows[r].code_cell = quad(split, y0, right, y1);
+    g.rows[r].is_signed = s.rows[r].is_signed;
+  }
+  return g;
+}
+
+// Moves every quad of `g` by the 3x3 transform `h` (what a re-scan does).
+SheetGeometry transformed(SheetGeometry g, const cv::Matx33d& h) {
+  auto move = [&](Quad& q) {
+    for (auto& p : q.pts) {
+      const cv::Vec3d v = h * cv::Vec3d(p.x, p.y, 1);
+      p = cv::Point2f(float(v[0] / v[2]), float(v[1] / v[2]));
+    }
+  };
+  for (auto& r : g.rows) {
+    move(r.row);
+    move(r.signature_cell);
+    move(r.code_cell);
+  }
+  return g;
+}
+
+struct Scan {
+  cv::Mat image;
+  SheetGeometry geometry;
+};
+
+enum class Rescan { Scanner, Turned, Skewed, Phone };
+
+// Another scan of the same paper: other resolution, blur, noise, exposure,
+// and a placement on the glass (or a phone's perspective).
+Scan rescan(const cv::Mat& paper, const SheetGeometry& g, Rescan how, int seed) {
+  std::mt19937 rng(static_cast<unsigned>(seed));
+  cv::Matx33d h = cv::Matx33d::eye();
+  const double scale = 200.0 / kDpi;  // rescanned at 200 DPI
+  h = cv::Matx33d(scale, 0, 0, 0, scale, 0, 0, 0, 1);
+  cv::Size size(int(paper.cols * scale), int(paper.rows * scale));
+  if (how == Rescan::Turned) {
+    h = cv::Matx33d(-1, 0, size.width - 1.0, 0, -1, size.height - 1.0, 0, 0, 1) * h;
+  } else if (how == Rescan::Skewed) {
+    const cv::Mat r =
+        cv::getRotationMatrix2D(cv::Point2f(size.width / 2.f, size.height / 2.f), 2.5, 1);
+    h = cv::Matx33d(r.at<double>(0, 0), r.at<double>(0, 1), r.at<double>(0, 2), r.at<double>(1, 0),
+                    r.at<double>(1, 1), r.at<double>(1, 2), 0, 0, 1) *
+        h;
+  } else if (how == Rescan::Phone) {
+    const float w = float(size.width), ht = float(size.height);
+    const std::array<cv::Point2f, 4> from = {cv::Point2f(0, 0), cv::Point2f(w, 0),
+                                             cv::Point2f(w, ht), cv::Point2f(0, ht)};
+    const std::array<cv::Point2f, 4> to = {cv::Point2f(w * 0.05f, ht * 0.03f),
+                                           cv::Point2f(w * 0.94f, 0), cv::Point2f(w, ht),
+                                           cv::Point2f(0, ht * 0.98f)};
+    const cv::Mat p = cv::getPerspectiveTransform(from.data(), to.data());
+    h = cv::Matx33d(p.ptr<double>()) * h;
+  }
+  cv::Mat out;
+  cv::warpPerspective(paper, out, cv::Mat(h), size, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                      cv::Scalar(255));
+  cv::GaussianBlur(out, out, cv::Size(0, 0), 0.9);
+  cv::Mat noise(out.size(), CV_16S);
+  cv::randn(noise, 0, 6);
+  cv::Mat tmp;
+  out.convertTo(tmp, CV_16S, 0.85, 10);  // a darker, flatter exposure
+  tmp += noise;
+  tmp.convertTo(out, CV_8U);
+  return {out, transformed(g, h)};
+}
+
+Scan scan_of(const test::SheetSpec& s) { return {test::draw_sheet(s), drawn_geometry(s)}; }
+
+std::string fp(const Scan& s) { return sheet_fingerprint(s.image, s.geometry); }
+
+TEST(DedupFingerprint, SameSheetRescannedMatches) {
+  const auto s = spec(7, kCodes, 6);
+  const Scan first = scan_of(s);
+  const std::string a = fp(first);
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a.substr(0, 13), "f1:111111000:");
+  for (Rescan how : {Rescan::Scanner, Rescan::Turned, Rescan::Skewed, Rescan::Phone}) {
+    const Scan again = rescan(first.image, first.geometry, how, 3);
+    const auto score = compare_fingerprints(a, fp(again));
+    EXPECT_TRUE(same_sheet(score))
+        << "re-scan kind " << int(how) << ": similarity " << score.similarity << ", one-sided "
+        << score.parts_one_sided << "/" << score.parts_compared;
+    EXPECT_GT(score.similarity, 0.8) << int(how);
+  }
+}
+
+TEST(DedupFingerprint, LookAlikeSheetsDoNotMatch) {
+  // Same codes in the same rows, same rows signed: only the signatures differ.
+  const std::string a = fp(scan_of(spec(7, kCodes, 6)));
+  for (int seed : {8, 9, 10, 11}) {
+    const auto score = compare_fingerprints(a, fp(scan_of(spec(seed, kCodes, 6))));
+    EXPECT_FALSE(same_sheet(score)) << "seed " << seed << ": similarity " << score.similarity;
+    EXPECT_LT(score.similarity, 0.6) << seed;
+  }
+  // A family sheet: the same households' codes, fewer rows signed.
+  const auto family = compare_fingerprints(a, fp(scan_of(spec(12, kCodes, 4))));
+  EXPECT_FALSE(same_sheet(family)) << family.similarity;
+  // An empty sheet has nothing to be recognised by: never a match.
+  const std::string empty = fp(scan_of(spec(13, {}, 0)));
+  EXPECT_FALSE(same_sheet(compare_fingerprints(empty, fp(scan_of(spec(14, {}, 0))))));
+  // Without a table there is no fingerprint.
+  SheetGeometry none;
+  none.kind = PageKind::Signatures;
+  EXPECT_EQ(sheet_fingerprint(scan_of(spec(7, kCodes, 6)).image, none), "");
+}
+
+std::vector<RowRecord> rows_of(const test::SheetSpec& s) {
+  std::vector<RowRecord> rows;
+  for (int i = 0; i < 9; ++i) {
+    RowRecord r;
+    r.row_no = i + 1;
+    r.is_signed = s.rows[i].is_signed;
+    r.postal_code = s.rows[i].code;
+    r.status = RowStatus::Accepted;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(DedupFindRescan, FindsTheFirstScanInTheDatabase) {
+  TempDir dir;
+  Store store(dir / "p.db");
+  test::HandProject hp(store);
+  hp.batch("b");
+  auto& db = store.connection();
+  auto save = [&](const std::string& name, const std::string& fingerprint,
+                  const std::vector<RowRecord>& rows, std::optional<std::int64_t> dup) {
+    PageRecord p;
+    p.file_id = hp.file(name);
+    p.page_no = 1;
+    p.content_hash = name;
+    p.kind = PageKind::Signatures;
+    p.duplicate_of = dup;
+    const auto id = store.save_page(p, rows);
+    db.prepare("UPDATE pages SET fingerprint = ? WHERE id = ?")
+        .bind(1, fingerprint)
+        .bind(2, id)
+        .run();
+    return id;
+  };
+  const auto s = spec(21, kCodes, 6);
+  const Scan paper = scan_of(s);
+  // Other sheets first: look-alikes and unrelated ones.
+  for (int seed : {22, 23}) {
+    const auto other = spec(seed, kCodes, 6);
+    save("lookalike" + std::to_string(seed), fp(scan_of(other)), rows_of(other), std::nullopt);
+  }
+  const auto first = save("first", fp(paper), rows_of(s), std::nullopt);
+
+  const Scan turned = rescan(paper.image, paper.geometry, Rescan::Turned, 5);
+  const auto found = find_rescan(db, fp(turned), rows_of(s));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, first);
+  const auto second = save("second", fp(turned), rows_of(s), found);
+  // A third scan points at the first, never at another re-scan.
+  const Scan photo = rescan(paper.image, paper.geometry, Rescan::Phone, 6);
+  EXPECT_EQ(find_rescan(db, fp(photo), rows_of(s)), first);
+  (void)second;
+
+  // The signed decision differing on two rows still finds it.
+  auto g = photo.geometry;
+  g.rows[6].is_signed = true;
+  g.rows[7].is_signed = true;
+  EXPECT_EQ(find_rescan(db, sheet_fingerprint(photo.image, g), rows_of(s)), first);
+
+  // Codes read differently on three rows: not the same sheet after all.
+  auto misread = rows_of(s);
+  misread[0].postal_code = "A1A 1A1";
+  misread[2].postal_code = "B2B 2B2";
+  misread[3].postal_code = "C3C 3C3";
+  EXPECT_FALSE(find_rescan(db, fp(turned), misread));
+  // One misread is tolerated.
+  auto one = rows_of(s);
+  one[0].postal_code = "H2E 2E8";
+  EXPECT_EQ(find_rescan(db, fp(turned), one), first);
+
+  // A look-alike never matches, even with the first sheet in the database.
+  const auto other = spec(24, kCodes, 6);
+  EXPECT_FALSE(find_rescan(db, fp(scan_of(other)), rows_of(other)));
+  // A rejected re-scan is a candidate again (it is a sheet of its own).
+  db.prepare("UPDATE pages SET duplicate_status = 'rejected' WHERE id = ?").bind(1, second).run();
+  EXPECT_TRUE(find_rescan(db, fp(photo), rows_of(s)));
+  EXPECT_FALSE(find_rescan(db, "", rows_of(s)));
+}
+
+TEST(DedupFingerprint, ThroughTheGeometryStages) {
+  // End to end: the geometry stages find the table on both scans.
+  const auto s = spec(31, kCodes, 5);
+  const cv::Mat paper = test::draw_sheet(s);
+  const Scan turned = rescan(paper, drawn_geometry(s), Rescan::Turned, 9);
+  GeometrySettings settings;
+  DebugWriter debug;
+  PageImage a{paper, kDpi, false}, b{turned.image, 200, false};
+  const auto ga = analyze_page(a, settings, debug), gb = analyze_page(b, settings, debug);
+  ASSERT_TRUE(ga.table_found) << ga.reason;
+  ASSERT_TRUE(gb.table_found) << gb.reason;
+  const auto score =
+      compare_fingerprints(sheet_fingerprint(a.gray, ga), sheet_fingerprint(b.gray, gb));
+  EXPECT_TRUE(same_sheet(score)) << score.similarity;
+  const auto other = spec(32, kCodes, 5);
+  PageImage c{test::draw_sheet(other), kDpi, false};
+  const auto gc = analyze_page(c, settings, debug);
+  ASSERT_TRUE(gc.table_found) << gc.reason;
+  EXPECT_FALSE(same_sheet(
+      compare_fingerprints(sheet_fingerprint(a.gray, ga), sheet_fingerprint(c.gray, gc))));
+}
+
+}  // namespace
+}  // namespace petiscan
