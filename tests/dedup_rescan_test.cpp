@@ -4,6 +4,8 @@
 // rows, other signatures) and a family sheet are not.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <iostream>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
@@ -262,6 +264,56 @@ TEST(DedupFingerprint, ThroughTheGeometryStages) {
   ASSERT_TRUE(gc.table_found) << gc.reason;
   EXPECT_FALSE(same_sheet(
       compare_fingerprints(sheet_fingerprint(a.gray, ga), sheet_fingerprint(c.gray, gc))));
+}
+
+TEST(DedupFindRescan, StaysFastAmongThousandsOfFullSheets) {
+  // 3,000 full sheets (the same signed pattern: every one a candidate), with
+  // random handwriting grids and random codes, in one project.
+  TempDir dir;
+  Store store(dir / "p.db");
+  test::HandProject hp(store);
+  hp.batch("b");
+  auto& db = store.connection();
+  const std::string real = fp(scan_of(spec(41, kCodes, 9)));
+  const size_t grid_at = real.find(':', 3) + 1;
+  std::mt19937 rng(5);
+  {
+    db::Transaction tx(db);
+    const auto file = hp.file("big.tif");
+    auto page = db.prepare(
+        "INSERT INTO pages(file_id, page_no, content_hash, kind, status, fingerprint) "
+        "VALUES (?, ?, ?, 'signatures', 'done', ?)");
+    auto row = db.prepare(
+        "INSERT INTO rows(page_id, row_no, signed, postal_code, confidence, status, "
+        "machine_signed) VALUES (?, ?, 1, ?, 0.99, 'accepted', 1)");
+    for (int i = 0; i < 3000; ++i) {
+      std::string f = real;
+      for (size_t k = grid_at; k < f.size(); ++k) f[k] = "0123456789abcdef"[rng() % 16];
+      page.bind(1, file).bind(2, i + 1).bind(3, "h" + std::to_string(i)).bind(4, f).run();
+      page.reset();
+      const auto id = db.last_insert_id();
+      for (int r = 1; r <= 9; ++r) {
+        const std::string code =
+            "H" + std::to_string(rng() % 10) + "A " + std::to_string(rng() % 10) + "B1";
+        row.bind(1, id).bind(2, r).bind(3, code).run();
+        row.reset();
+      }
+    }
+    tx.commit();
+  }
+  auto time_ms = [&](const std::vector<RowRecord>& rows) {
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_FALSE(find_rescan(db, real, rows));
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const auto with_codes = rows_of(spec(41, kCodes, 9));
+  std::vector<RowRecord> no_codes = with_codes;
+  for (auto& r : no_codes) r.postal_code.reset();
+  const double ms_codes = time_ms(with_codes), ms_none = time_ms(no_codes);
+  std::cout << "find_rescan among 3,000 candidates: " << ms_codes << " ms with codes, " << ms_none
+            << " ms without codes\n";
+  EXPECT_LT(ms_codes, 250.0);
+  EXPECT_LT(ms_none, 2000.0);
 }
 
 }  // namespace

@@ -246,11 +246,36 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
   if (!mine) return std::nullopt;
   // Candidates: sheets whose signed pattern is the same or differs in up to
   // kMaxPatternFlips rows (the signed decision may differ on a faint
-  // signature), each pattern one index range.
-  auto st = db.prepare(
-      "SELECT id, fingerprint FROM pages WHERE fingerprint >= ?1 AND fingerprint < ?2 "
-      "AND kind = 'signatures' AND status != 'failed' "
-      "AND (duplicate_of IS NULL OR duplicate_status = 'rejected') ORDER BY id");
+  // signature), each pattern one index range. The codes read on a candidate
+  // must tell the same story (a misread aside): counted in the same query, so
+  // most candidates of a large project are ruled out before any image
+  // comparison.
+  std::string mine_codes;  // "SELECT row AS row_no, ?N AS code UNION ALL ..." for rows with a code
+  for (const auto& r : rows) {
+    if (r.row_no < 1 || r.row_no > kRowsPerSheet || !r.postal_code) continue;
+    mine_codes += std::string(mine_codes.empty() ? "" : " UNION ALL ") + "SELECT " +
+                  std::to_string(r.row_no) + " AS row_no, ?" + std::to_string(3 + r.row_no) +
+                  " AS code";
+  }
+  const std::string agreement =
+      mine_codes.empty()
+          ? "0, 0"
+          : "(SELECT count(*) FROM rows r JOIN (" + mine_codes +
+                ") m ON m.row_no = r.row_no WHERE r.page_id = p.id AND r.postal_code "
+                "IS NOT NULL AND r.postal_code != m.code), "
+                "(SELECT count(*) FROM rows r JOIN (" +
+                mine_codes +
+                ") m ON m.row_no = r.row_no WHERE r.page_id = p.id AND r.postal_code "
+                "IS NOT NULL)";
+  auto st =
+      db.prepare("SELECT p.id, p.fingerprint, " + agreement +
+                 " FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
+                 "AND p.kind = 'signatures' AND p.status != 'failed' "
+                 "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ORDER BY p.id");
+  for (const auto& r : rows) {
+    if (r.row_no >= 1 && r.row_no <= kRowsPerSheet && r.postal_code)
+      st.bind(3 + r.row_no, *r.postal_code);
+  }
   std::optional<std::int64_t> best_id;
   double best = -2;
   std::vector<std::string> patterns;
@@ -259,37 +284,18 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
     const std::string prefix = std::string(kVersion) + ":" + pattern;
     st.bind(1, prefix + ":").bind(2, prefix + ";");  // ';' sorts right after ':'
     while (st.step()) {
+      const std::int64_t id = st.int64(0);
+      const auto disagree = st.int64(2), compared = st.int64(3);
+      if (disagree > std::max<std::int64_t>(kMaxCodeDisagreements, compared / 4)) continue;
       const auto score = compare_fingerprints(fingerprint, st.text(1));
       if (same_sheet(score) && score.similarity > best) {
         best = score.similarity;
-        best_id = st.int64(0);
+        best_id = id;
       }
     }
     st.reset();
   }
-  if (!best_id) return std::nullopt;
-
-  // The codes read must tell the same story (a misread or two aside).
-  auto codes = db.prepare("SELECT row_no, postal_code FROM rows WHERE page_id = ?");
-  codes.bind(1, *best_id);
-  std::array<std::optional<std::string>, kRowsPerSheet + 1> theirs{};
-  while (codes.step()) {
-    const int row = codes.integer(0);
-    if (row >= 1 && row <= kRowsPerSheet) theirs[static_cast<size_t>(row)] = codes.optional_text(1);
-  }
-  int compared = 0, disagree = 0;
-  for (const auto& r : rows) {
-    if (r.row_no < 1 || r.row_no > kRowsPerSheet) continue;
-    const auto& other = theirs[static_cast<size_t>(r.row_no)];
-    if (!r.postal_code || !other) continue;
-    ++compared;
-    disagree += *r.postal_code != *other;
-  }
-  if (disagree > std::max(kMaxCodeDisagreements, compared / 4)) {
-    spdlog::debug("re-scan candidate {} rejected: {} of {} codes differ", *best_id, disagree,
-                  compared);
-    return std::nullopt;
-  }
+  if (best_id) spdlog::debug("re-scan of page {} (likeness {:.2f})", *best_id, best);
   return best_id;
 }
 
