@@ -3,6 +3,7 @@
 // debug level (-v); --debug-dir gets an image at each step.
 #include "geometry/geometry.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
@@ -160,7 +161,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     std::swap(masks.horizontal, masks.vertical);
     masks = find_line_masks(ink, dpi, s.table);
   }
-  debug.write("table", "horizontal-rules", masks.horizontal);
+  debug.write("table", "lines", masks.horizontal | masks.vertical);
 
   // 5. The table's frame and, from its column split, the half turn.
   TableFrame frame = find_table_frame(masks, dpi, s.table);
@@ -194,6 +195,13 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   }
   g.rotation_deg = rotation % 360;
 
+  if (debug.enabled() && frame.found) {
+    cv::Mat canvas = draw_debug(gray);
+    for (int i = 0; i < 4; ++i)
+      cv::line(canvas, corners[i], corners[(i + 1) % 4], cv::Scalar(0, 0, 255), 2);
+    debug.write("table", "frame", canvas);
+  }
+
   // 6. Rectify the table and find its 9 rows.
   RowLayout layout;
   cv::Mat canon_gray, canon_ink, cell_ink;
@@ -222,6 +230,11 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     cv::Point2f v = orig[1] - orig[0];
     for (int r = 0; r < g.rotation_deg; r += 90) v = cv::Point2f(-v.y, v.x);
     g.skew_deg = std::atan2(-v.y, v.x) * 180.0 / CV_PI;
+  }
+  if (layout.found) {
+    spdlog::debug("rows: boundaries at {:.0f} of a {}-px-high table, split at {:.0f} of {}",
+                  fmt::join(layout.boundaries, ", "), canon_gray.rows, layout.split_x,
+                  canon_gray.cols);
   }
   g.table_found = frame.found && layout.found;
   g.table_confidence = g.table_found ? std::min(frame.confidence, layout.confidence) : 0;

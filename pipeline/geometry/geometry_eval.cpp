@@ -1,4 +1,4 @@
-// petiscan-geometry-eval SET_DIR [--list] [--only NAME]
+// petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR]
 //
 // The geometry stages measured on a generated set (scripts/gen_sheets.py):
 // every page is decoded, analysed by analyze_page() alone (no recognizer) and
@@ -69,16 +69,18 @@ double thread_cpu_ms() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME]\n";
+    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR]\n";
     return 2;
   }
   const fs::path dir = argv[1];
   bool list = false;
-  std::string only;  // --only NAME: just the files whose name contains NAME, decisions logged
+  fs::path debug_dir;  // --debug-dir DIR: the stages' intermediate images
+  std::string only;    // --only NAME: just the files whose name contains NAME, decisions logged
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") list = true;
     if (a == "--only" && i + 1 < argc) only = argv[++i];
+    if (a == "--debug-dir" && i + 1 < argc) debug_dir = argv[++i];
   }
   spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
@@ -108,9 +110,10 @@ int main(int argc, char** argv) {
         std::cerr << path << "#" << page_no << ": " << e.what() << "\n";
         continue;
       }
-      DebugWriter none;
+      DebugWriter debug =
+          debug_dir.empty() ? DebugWriter() : DebugWriter(debug_dir, path.stem().string(), page_no);
       const double t0 = thread_cpu_ms();
-      const SheetGeometry g = analyze_page(page, settings, none);
+      const SheetGeometry g = analyze_page(page, settings, debug);
       const double ms = thread_cpu_ms() - t0;
       ms_total += ms;
       ++pages;

@@ -208,9 +208,28 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   }
   const double slack = 0.4 * row_gap;
   std::vector<Segment> inside;
-  for (const auto& sg : best) {
-    if (sg.y >= run_top - slack && sg.y <= run_bottom + slack) inside.push_back(sg);
+  size_t first = best.size(), last = 0;
+  for (size_t i = 0; i < best.size(); ++i) {
+    if (best[i].y >= run_top - slack && best[i].y <= run_bottom + slack) {
+      first = std::min(first, i), last = std::max(last, i);
+    }
   }
+  // The split itself may be broken (a faint print, a fold) short of the outer
+  // rules: a rule just past its run is still the table's when it keeps the
+  // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
+  // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
+  constexpr double kSpacingTolerance = 0.15, kHeaderMin = 0.35;
+  while (last + 1 < best.size() && first < best.size()) {
+    const double gap = (best[last + 1].y - best[last].y) / row_gap;
+    if (std::abs(gap - 1) > kSpacingTolerance) break;
+    ++last;
+  }
+  while (first > 0 && first < best.size()) {
+    const double gap = (best[first].y - best[first - 1].y) / row_gap;
+    if (gap < kHeaderMin || gap > 1 + kSpacingTolerance) break;
+    --first;
+  }
+  for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
   if (inside.size() < static_cast<size_t>(s.min_rules)) {
     frame.reason = "no_rules";
     return frame;
