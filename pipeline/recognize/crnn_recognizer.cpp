@@ -54,19 +54,20 @@ ModelCard load_model_card(const std::filesystem::path& model_dir) {
     card.blank = j.at("blank").get<int>();
     card.input_height = j.at("input").at("height").get<int>();
     card.input_width = j.at("input").at("width").get<int>();
-    if (!j.contains("calibration"))
-      throw ModelError(file.string() + ": not calibrated (run scripts/calibrate_recognizer.py)");
-    const auto& cal = j.at("calibration");
-    card.code_calibration = read_calibration(cal.at("code"), file, "code");
-    card.blank_calibration = read_calibration(cal.at("blank"), file, "blank");
-    card.blank_decision = cal.at("blank_decision").get<double>();
-    card.accept_threshold = j.at("accept_threshold").get<double>();
+    if (j.contains("calibration")) {
+      const auto& cal = j.at("calibration");
+      card.calibrated = true;
+      card.code_calibration = read_calibration(cal.at("code"), file, "code");
+      card.blank_calibration = read_calibration(cal.at("blank"), file, "blank");
+      card.blank_decision = cal.at("blank_decision").get<double>();
+      card.accept_threshold = j.at("accept_threshold").get<double>();
+    }
   } catch (const nlohmann::json::exception& e) {
     throw ModelError("recognizer model card broken: " + file.string() + ": " + e.what());
   }
   const int classes = static_cast<int>(card.alphabet.size()) + 1;
   if (card.blank < 0 || card.blank >= classes || card.input_height < 8 || card.input_width < 8 ||
-      !(card.accept_threshold >= 0 && card.accept_threshold <= 1) ||
+      (card.calibrated && !(card.accept_threshold >= 0 && card.accept_threshold <= 1)) ||
       !(card.blank_decision > 0 && card.blank_decision < 1))
     throw ModelError("recognizer model card has impossible values: " + file.string());
   return card;
@@ -79,18 +80,28 @@ cv::Mat preprocess_cell(const cv::Mat& cell, int height, int width) {
   cv::Mat canvas(height, width, CV_8UC1, cv::Scalar(255));
   cv::resize(cell, canvas(cv::Rect(0, 0, new_w, height)), cv::Size(new_w, height), 0, 0,
              cv::INTER_AREA);
-  cv::Mat blob;
-  canvas.convertTo(blob, CV_32F, -1.0 / 255.0, 1.0);  // (255 - p) / 255
+  // x = (255 - p) / 255 computed in float exactly as numpy does (convertTo's
+  // fused scale and shift differs in the last bit).
   const int shape[] = {1, 1, height, width};
-  return blob.reshape(1, 4, shape).clone();
+  cv::Mat blob(4, shape, CV_32F);
+  float* out = blob.ptr<float>();
+  for (int y = 0; y < height; ++y) {
+    const uchar* row = canvas.ptr<uchar>(y);
+    for (int x = 0; x < width; ++x) *out++ = (255.0f - static_cast<float>(row[x])) / 255.0f;
+  }
+  return blob;
 }
 
 namespace {
 
 class Crnn final : public CrnnRecognizer {
  public:
-  Crnn(const std::filesystem::path& model_dir, const RecognizerSettings& settings)
+  Crnn(const std::filesystem::path& model_dir, const RecognizerSettings& settings,
+       bool require_calibration)
       : card_(load_model_card(model_dir)), decoder_(settings.decoder) {
+    if (require_calibration && !card_.calibrated)
+      throw ModelError("recognizer model not calibrated: " + (model_dir / kCardFile).string() +
+                       " (run scripts/calibrate_recognizer.py)");
     const auto file = model_dir / kModelFile;
     if (!std::filesystem::exists(file))
       throw ModelError("recognizer model missing: " + file.string());
@@ -102,7 +113,8 @@ class Crnn final : public CrnnRecognizer {
     if (net_.empty()) throw ModelError("recognizer model broken: " + file.string());
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    threshold_ = settings.accept_threshold.value_or(card_.accept_threshold);
+    threshold_ = card_.calibrated ? settings.accept_threshold.value_or(card_.accept_threshold)
+                                  : card_.accept_threshold;
     // One dry run: a model whose output does not fit the card fails here, at load.
     const cv::Mat probe(card_.input_height, card_.input_width, CV_8UC1, cv::Scalar(255));
     cv::Mat lp;
@@ -137,6 +149,11 @@ class Crnn final : public CrnnRecognizer {
     return lp;
   }
 
+  DecodeResult decode(const cv::Mat& code_cell) override {
+    return decode_postal_code(log_probs(code_cell), card_.alphabet, card_.blank, decoder_,
+                              kBestCodes);
+  }
+
   PostalReading read(const cv::Mat& code_cell) override {
     PostalReading r;
     if (code_cell.empty()) {  // nothing was cut: no evidence either way
@@ -144,8 +161,7 @@ class Crnn final : public CrnnRecognizer {
       r.confidence = 0;
       return r;
     }
-    const DecodeResult d =
-        decode_postal_code(log_probs(code_cell), card_.alphabet, card_.blank, decoder_, kBestCodes);
+    const DecodeResult d = decode(code_cell);
     const double best = d.best.empty() ? 0.0 : d.best.front().probability;
     if (d.blank_probability >= card_.blank_decision && d.blank_probability >= best) {
       r.blank = true;
@@ -172,7 +188,13 @@ class Crnn final : public CrnnRecognizer {
 std::unique_ptr<CrnnRecognizer> make_crnn_recognizer(const std::filesystem::path& model_dir,
                                                      const RecognizerSettings& settings) {
   settings.validate();
-  return std::make_unique<Crnn>(model_dir, settings);
+  return std::make_unique<Crnn>(model_dir, settings, /*require_calibration=*/true);
+}
+
+std::unique_ptr<CrnnRecognizer> make_uncalibrated_crnn_recognizer(
+    const std::filesystem::path& model_dir, const RecognizerSettings& settings) {
+  settings.validate();
+  return std::make_unique<Crnn>(model_dir, settings, /*require_calibration=*/false);
 }
 
 }  // namespace petiscan

@@ -24,10 +24,13 @@ struct ModelCard {
   std::string alphabet;
   int blank = 0;
   int input_height = 0, input_width = 0;
-  Calibration code_calibration;   // decoder probability of the best code -> P(right)
-  Calibration blank_calibration;  // blank probability -> P(the cell is empty)
-  double blank_decision = 0.5;    // blank probability above which a cell is read as empty
-  double accept_threshold = 1;    // calibrated P(right) for automatic acceptance
+  // False before scripts/calibrate_recognizer.py has run: the maps below are
+  // then the identity and nothing reaches the threshold.
+  bool calibrated = false;
+  Calibration code_calibration{{0, 1}, {0, 1}};  // decoder probability of the best code -> P(right)
+  Calibration blank_calibration{{0, 1}, {0, 1}};  // blank probability -> P(the cell is empty)
+  double blank_decision = 0.5;  // blank probability above which a cell is read as empty
+  double accept_threshold = 2;  // calibrated P(right) for automatic acceptance (2 = never)
 };
 
 // Reads and checks postal_crnn.json in `model_dir`; throws ModelError naming it.
@@ -44,11 +47,20 @@ class CrnnRecognizer : public PostalRecognizer {
   virtual double accept_threshold() const = 0;
   // The decoder's view of a cell (for tools and tests): T x C log-softmax.
   virtual cv::Mat log_probs(const cv::Mat& code_cell) = 0;
+  // The grammar decoder's raw output for a cell, before calibration (what
+  // scripts/calibrate_recognizer.py fits the calibration on).
+  virtual DecodeResult decode(const cv::Mat& code_cell) = 0;
 };
 
 // Loads the model once (per worker). Throws ModelError naming the missing or
-// broken file.
+// broken file, or a model that was never calibrated.
 std::unique_ptr<CrnnRecognizer> make_crnn_recognizer(const std::filesystem::path& model_dir,
                                                      const RecognizerSettings& settings);
+
+// The same network before calibration (for scripts/calibrate_recognizer.py via
+// petiscan-recognize-cells): confidences are the decoder's raw probabilities
+// and nothing is accepted automatically.
+std::unique_ptr<CrnnRecognizer> make_uncalibrated_crnn_recognizer(
+    const std::filesystem::path& model_dir, const RecognizerSettings& settings);
 
 }  // namespace petiscan
