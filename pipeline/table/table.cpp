@@ -219,14 +219,18 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
   // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
   constexpr double kSpacingTolerance = 0.15, kHeaderMin = 0.35;
-  while (last + 1 < best.size() && first < best.size()) {
-    const double gap = (best[last + 1].y - best[last].y) / row_gap;
-    if (std::abs(gap - 1) > kSpacingTolerance) break;
+  // kMaxRules: a header rule and the 10 rules of the 9 rows.
+  constexpr size_t kMaxRules = 11;
+  auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
+  while (first < best.size() && last + 1 < best.size() && last - first + 1 < kMaxRules &&
+         std::abs(gap_rows(last) - 1) <= kSpacingTolerance) {
     ++last;
   }
-  while (first > 0 && first < best.size()) {
-    const double gap = (best[first].y - best[first - 1].y) / row_gap;
-    if (gap < kHeaderMin || gap > 1 + kSpacingTolerance) break;
+  // At the top, one header rule at most, and only when the top gap seen is a
+  // data row's (the header is not there yet).
+  if (first > 0 && first < last && last - first + 1 < kMaxRules &&
+      std::abs(gap_rows(first) - 1) <= kSpacingTolerance && gap_rows(first - 1) >= kHeaderMin &&
+      gap_rows(first - 1) <= 1 + kSpacingTolerance) {
     --first;
   }
   for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);

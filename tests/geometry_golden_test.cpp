@@ -1,0 +1,86 @@
+// Golden cases of the geometry stages: tests/data/golden/<case>/ holds a
+// generated page (page.png) and expected.json (its truth and tolerances),
+// written on purpose by scripts/update_golden.py. A case with a KNOWN_FAILURE
+// file is skipped with the reason it gives, so it stays visible.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "geometry/geometry.h"
+#include "geometry/settings.h"
+
+namespace petiscan {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+const fs::path kGolden = fs::path(PETISCAN_TEST_DATA) / "golden";
+
+std::vector<std::string> case_names() {
+  std::vector<std::string> names;
+  if (fs::exists(kGolden)) {
+    for (const auto& d : fs::directory_iterator(kGolden)) {
+      if (d.is_directory()) names.push_back(d.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+double edge_angle(cv::Point2f a, cv::Point2f b) {
+  return std::atan2(b.y - a.y, b.x - a.x) * 180.0 / CV_PI;
+}
+
+class GoldenPage : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenPage, MatchesItsTruth) {
+  const fs::path dir = kGolden / GetParam();
+  if (fs::exists(dir / "KNOWN_FAILURE")) {
+    std::ifstream in(dir / "KNOWN_FAILURE");
+    std::string why;
+    std::getline(in, why);
+    GTEST_SKIP() << "known failure: " << why;
+  }
+  const json want = json::parse(std::ifstream(dir / "expected.json"));
+  const cv::Mat img = cv::imread((dir / "page.png").string(), cv::IMREAD_GRAYSCALE);
+  ASSERT_FALSE(img.empty()) << dir;
+  PageImage page{img, want["dpi"].get<double>(), false};
+  GeometrySettings settings;
+  DebugWriter none;
+  const SheetGeometry g = analyze_page(page, settings, none);
+
+  EXPECT_EQ(std::string(to_string(g.kind)), want["kind"].get<std::string>());
+  if (want["kind"] != "signatures") return;
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.rotation_deg, want["rotation_deg"].get<int>());
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    EXPECT_EQ(g.rows[r].is_signed, want["signed"][r].get<bool>())
+        << "row " << r + 1 << " (signed confidence " << g.rows[r].signed_confidence << ")";
+  }
+  // The 9 data rows' outer corners, against the truth, in row heights.
+  std::array<cv::Point2f, 4> corners;
+  for (int k = 0; k < 4; ++k) {
+    corners[k] = {want["data_corners"][k][0].get<float>(), want["data_corners"][k][1].get<float>()};
+  }
+  const std::array<cv::Point2f, 4> got = {g.rows[0].row.pts[0], g.rows[0].row.pts[1],
+                                          g.rows[8].row.pts[2], g.rows[8].row.pts[3]};
+  const double row_h = cv::norm(corners[3] - corners[0]) / kRowsPerSheet;
+  const json& tol = want["tolerance"];
+  for (int k = 0; k < 4; ++k) {
+    EXPECT_LE(cv::norm(got[k] - corners[k]) / row_h, tol["corner_rows"].get<double>())
+        << "corner " << k << " found at " << got[k] << ", truth " << corners[k];
+  }
+  double d = std::abs(edge_angle(got[0], got[1]) - edge_angle(corners[0], corners[1]));
+  EXPECT_LE(std::min(d, 360 - d), tol["edge_deg"].get<double>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenPage, ::testing::ValuesIn(case_names()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace petiscan
