@@ -312,8 +312,9 @@ TEST(DedupFindRescan, StaysFastAmongThousandsOfFullSheets) {
   const double ms_codes = time_ms(with_codes), ms_none = time_ms(no_codes);
   std::cout << "find_rescan among 3,000 candidates: " << ms_codes << " ms with codes, " << ms_none
             << " ms without codes\n";
-  EXPECT_LT(ms_codes, 250.0);
-  EXPECT_LT(ms_none, 2000.0);
+  // Bounds with room for a loaded CI machine (measured alone: ~80 ms and ~800 ms).
+  EXPECT_LT(ms_codes, 1000.0);
+  EXPECT_LT(ms_none, 4000.0);
 }
 
 }  // namespace
