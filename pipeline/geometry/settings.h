@@ -20,9 +20,11 @@ struct GeometrySettings {
   // and keeps all stages together well under 100 ms a page.
   double work_dpi = 150;
   // Binarisation: a pixel is ink when darker than its neighbourhood's mean
-  // (a square of this many inches) by this many gray levels.
+  // (a square of this many inches) by this many gray levels. The offset was
+  // measured on train sets (seeds 100, 101): 14 lost faint rules; 9 and 6 did
+  // equally well (sheet count exact 89 % both); 9 keeps more margin from noise.
   double binarize_window_in = 0.3;
-  double binarize_offset = 14;
+  double binarize_offset = 9;
   DeskewSettings deskew;
   OrientSettings orient;
   TableSettings table;
