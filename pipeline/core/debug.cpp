@@ -1,5 +1,6 @@
 #include "core/debug.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -20,8 +21,7 @@ DebugWriter::DebugWriter(const std::filesystem::path& dir, const std::string& fi
 void DebugWriter::write(const std::string& stage, const std::string& what, const cv::Mat& image) {
   if (!enabled() || image.empty()) return;
   ++counter_;
-  const std::string number = (counter_ < 10 ? "0" : "") + std::to_string(counter_);
-  auto path = folder_ / (number + "-" + stage + "-" + what + ".png");
+  auto path = folder_ / fmt::format("{:02d}-{}-{}.png", counter_, stage, what);
   try {
     cv::imwrite(path.string(), image);
   } catch (const cv::Exception& e) {

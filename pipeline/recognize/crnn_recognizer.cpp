@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/errors.h"
+#include "core/i18n.h"
 
 namespace petiscan {
 namespace {
@@ -27,9 +28,11 @@ Calibration read_calibration(const nlohmann::json& j, const std::filesystem::pat
     ok = c.y[i] >= 0 && c.y[i] <= 1 && (i == 0 || (c.x[i] > c.x[i - 1] && c.y[i] >= c.y[i - 1]));
   }
   if (!ok)
-    throw ModelError(
-        file.string() + ": calibration." + name +
-        " must be two equal lists of >= 2 knots, x increasing, y in [0, 1] non-decreasing");
+    throw ModelError(file.string() + ": calibration." + name +
+                     tr(" : il faut deux listes de même longueur (au moins 2 nœuds), x croissant, "
+                        "y dans [0, 1] non décroissant",
+                        ": must be two equal lists of >= 2 knots, x increasing, y in [0, 1] "
+                        "non-decreasing"));
   return c;
 }
 
@@ -46,7 +49,10 @@ double Calibration::operator()(double p) const {
 ModelCard load_model_card(const std::filesystem::path& model_dir) {
   const auto file = model_dir / kCardFile;
   std::ifstream in(file);
-  if (!in) throw ModelError("recognizer model card missing: " + file.string());
+  if (!in)
+    throw ModelError(
+        tr("fiche du modèle de lecture absente : ", "recognizer model card missing: ") +
+        file.string());
   ModelCard card;
   try {
     const auto j = nlohmann::json::parse(in);
@@ -63,13 +69,17 @@ ModelCard load_model_card(const std::filesystem::path& model_dir) {
       card.accept_threshold = j.at("accept_threshold").get<double>();
     }
   } catch (const nlohmann::json::exception& e) {
-    throw ModelError("recognizer model card broken: " + file.string() + ": " + e.what());
+    throw ModelError(
+        tr("fiche du modèle de lecture illisible : ", "recognizer model card broken: ") +
+        file.string() + ": " + e.what());
   }
   const int classes = static_cast<int>(card.alphabet.size()) + 1;
   if (card.blank < 0 || card.blank >= classes || card.input_height < 8 || card.input_width < 8 ||
       (card.calibrated && !(card.accept_threshold >= 0 && card.accept_threshold <= 1)) ||
       !(card.blank_decision > 0 && card.blank_decision < 1))
-    throw ModelError("recognizer model card has impossible values: " + file.string());
+    throw ModelError(tr("fiche du modèle de lecture aux valeurs impossibles : ",
+                        "recognizer model card has impossible values: ") +
+                     file.string());
   return card;
 }
 
@@ -100,17 +110,23 @@ class Crnn final : public CrnnRecognizer {
        bool require_calibration)
       : card_(load_model_card(model_dir)), decoder_(settings.decoder) {
     if (require_calibration && !card_.calibrated)
-      throw ModelError("recognizer model not calibrated: " + (model_dir / kCardFile).string() +
-                       " (run scripts/calibrate_recognizer.py)");
+      throw ModelError(tr("modèle de lecture non calibré : ", "recognizer model not calibrated: ") +
+                       (model_dir / kCardFile).string() +
+                       tr(" (lancer scripts/calibrate_recognizer.py)",
+                          " (run scripts/calibrate_recognizer.py)"));
     const auto file = model_dir / kModelFile;
     if (!std::filesystem::exists(file))
-      throw ModelError("recognizer model missing: " + file.string());
+      throw ModelError(tr("modèle de lecture absent : ", "recognizer model missing: ") +
+                       file.string());
     try {
       net_ = cv::dnn::readNetFromONNX(file.string());
     } catch (const cv::Exception& e) {
-      throw ModelError("recognizer model broken: " + file.string() + ": " + e.what());
+      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
+                       file.string() + ": " + e.what());
     }
-    if (net_.empty()) throw ModelError("recognizer model broken: " + file.string());
+    if (net_.empty())
+      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
+                       file.string());
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
     threshold_ = card_.calibrated ? settings.accept_threshold.value_or(card_.accept_threshold)
@@ -121,11 +137,13 @@ class Crnn final : public CrnnRecognizer {
     try {
       lp = log_probs(probe);
     } catch (const cv::Exception& e) {
-      throw ModelError("recognizer model broken: " + file.string() + ": " + e.what());
+      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
+                       file.string() + ": " + e.what());
     }
     if (lp.cols != static_cast<int>(card_.alphabet.size()) + 1)
-      throw ModelError("recognizer model " + file.string() + " has " + std::to_string(lp.cols) +
-                       " classes, its card " + std::to_string(card_.alphabet.size() + 1));
+      throw ModelError(file.string() + ": " + std::to_string(lp.cols) +
+                       tr(" classes, mais sa fiche en annonce ", " classes, its card ") +
+                       std::to_string(card_.alphabet.size() + 1));
   }
 
   double accept_threshold() const override { return threshold_; }

