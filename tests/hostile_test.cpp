@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "store/sqlite.h"
@@ -206,7 +207,8 @@ TEST(Hostile, AFullDiskStopsCleanlyAndTheScanResumesOnceThereIsRoom) {
   const fs::path db = dir / "disk" / "p.db";
   auto full = run_petiscan({"scan", in.string(), "--db", db.string(), "--jobs", "1"});
   EXPECT_EQ(full.exit_code, 3) << full.out << full.err;
-  EXPECT_NE(full.err.find("full"), std::string::npos) << full.err;  // SQLite: "database or disk is full"
+  EXPECT_NE(full.err.find("full"), std::string::npos)
+      << full.err;  // SQLite: "database or disk is full"
 
   ASSERT_TRUE(disk.remount(0, "64m"));
   auto resumed = run_petiscan({"scan", in.string(), "--db", db.string()});
