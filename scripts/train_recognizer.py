@@ -7,6 +7,15 @@ and models/postal_crnn.json.
   scripts/train_recognizer.py --seed 1 --out models/ --minutes 40
 
 Checkpoints go to .cache/recognizer/ every few minutes; --resume continues one.
+
+Fine-tuning on cells cut by the pipeline itself (training seeds only):
+
+  build/release/pipeline/geometry/petiscan-geometry-eval SET --cells-out .cache/cut/S
+  scripts/train_recognizer.py --init .cache/recognizer/last.pt --cut-cells .cache/cut/S \
+      --lr 5e-4 --minutes 15
+
+mixes those cells (share --p-cut) with the synthetic ones, so the network also
+sees the crop margins, rule remnants and resampling of real cuts.
 Calibration (threshold, reliability) is added to the JSON afterwards by
 scripts/calibrate_recognizer.py.
 """
@@ -72,9 +81,36 @@ class CRNN(nn.Module):
         return self.head(self.drop(f))
 
 
+def load_cut_cells(dirs: list[pathlib.Path]) -> list[tuple[np.ndarray, str]]:
+    """(cell, six symbols or "") from petiscan-geometry-eval --cells-out folders."""
+    cells = []
+    for d in dirs:
+        for name, code in json.loads((d / "cells.json").read_text()).items():
+            img = cv2.imread(str(d / name), cv2.IMREAD_GRAYSCALE)
+            if img is not None and img.size:
+                cells.append((img, code))
+    return cells
+
+
+def jitter_cut(cell: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Light changes to a real cut: crop margin, blur, JPEG; its content stays."""
+    h, w = cell.shape
+    dy, dx = int(rng.integers(0, max(1, h // 12))), int(rng.integers(0, max(1, w // 40)))
+    out = cell[dy:h - int(rng.integers(0, max(1, h // 12))), dx:w - int(rng.integers(0, max(1, w // 40)))]
+    if rng.random() < 0.3:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.0))
+    if rng.random() < 0.3:
+        _, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 90))])
+        out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    return out
+
+
 class Cells(torch.utils.data.IterableDataset):
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, cut: list[tuple[np.ndarray, str]] | None = None,
+                 p_cut: float = 0.0):
         self.seed = seed
+        self.cut = cut or []
+        self.p_cut = p_cut if self.cut else 0.0
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -82,7 +118,11 @@ class Cells(torch.utils.data.IterableDataset):
         rng = np.random.default_rng([self.seed, wid, int(time.time() * 1000) % 100000])
         hands = rc.Hands("train", ROOT / ".cache")
         while True:
-            cell, code = rc.make_cell(hands, rng, p_empty=P_EMPTY)
+            if rng.random() < self.p_cut:
+                cell, code = self.cut[rng.integers(len(self.cut))]
+                cell = jitter_cut(cell, rng)
+            else:
+                cell, code = rc.make_cell(hands, rng, p_empty=P_EMPTY)
             yield rc.preprocess(cell)[None], code
 
 
@@ -157,6 +197,12 @@ def main():
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--workers", type=int, default=1, help="data-generating processes")
     ap.add_argument("--resume", type=pathlib.Path, help="checkpoint to continue from")
+    ap.add_argument("--init", type=pathlib.Path,
+                    help="start from this checkpoint's weights (new optimizer and schedule)")
+    ap.add_argument("--lr", type=float, default=BASE_LR, help="peak learning rate")
+    ap.add_argument("--cut-cells", type=pathlib.Path, nargs="*", default=[],
+                    help="petiscan-geometry-eval --cells-out folders to mix in")
+    ap.add_argument("--p-cut", type=float, default=0.4, help="share of cut cells per batch")
     ap.add_argument("--export-only", action="store_true", help="export --resume's weights and stop")
     args = ap.parse_args()
 
@@ -180,9 +226,20 @@ def main():
     if args.export_only:
         export(model, args.out, ck["facts"])
         return
+    init_facts = {}
+    if args.init:
+        ck = torch.load(args.init)
+        model.load_state_dict(ck["model"])
+        init_facts = ck["facts"]
+        print(f"init: weights of {args.init} ({init_facts})", flush=True)
+    cut = load_cut_cells(args.cut_cells)
+    if cut:
+        print(f"cut cells: {len(cut)} from {', '.join(map(str, args.cut_cells))}, "
+              f"{args.p_cut:.0%} of each batch", flush=True)
 
     val_x, val_codes = validation_set(seed=10_000 + args.seed)
-    loader = torch.utils.data.DataLoader(Cells(args.seed), batch_size=BATCH, collate_fn=collate,
+    loader = torch.utils.data.DataLoader(Cells(args.seed, cut, args.p_cut), batch_size=BATCH,
+                                         collate_fn=collate,
                                          num_workers=args.workers, prefetch_factor=4 if args.workers else 2)
     ctc = nn.CTCLoss(blank=rc.BLANK, zero_infinity=True)
     budget = args.minutes * 60
@@ -205,17 +262,22 @@ def main():
                  "train_minutes": round((spent0 + time.time() - start) / 60, 1),
                  "parameters": n_params, "val_greedy_exact_train_split": validate(),
                  "data": "synthetic cells, scripts/recognizer_cells.py, handwriting split 'train'"}
+        if cut:
+            facts["fine_tuned_from"] = init_facts
+            facts["cut_cells"] = {"cells": len(cut), "share": args.p_cut,
+                                  "from": [str(d) for d in args.cut_cells]}
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "seen": seen,
                     "seconds": spent0 + time.time() - start, "facts": facts}, ckpt_dir / f"{tag}.pt")
         print(f"checkpoint {tag}: {facts}", flush=True)
 
+    tag = "finetune" if args.init else "last"  # never overwrite the run fine-tuned from
     model.train()
     for x, targets, lengths, codes in loader:
         elapsed = time.time() - start
         if elapsed > budget:
             break
         frac = min(1.0, (spent0 + elapsed) / (spent0 + budget))
-        lr = BASE_LR * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+        lr = args.lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
         logits = model(x).squeeze(2).permute(2, 0, 1)  # (T, N, C)
@@ -233,9 +295,9 @@ def main():
             print(f"step {step} t={elapsed / 60:.1f}min lr={lr:.2e} loss={run_loss:.3f} "
                   f"{seen / max(1e-9, elapsed):.0f} cells/s", flush=True)
         if time.time() - last_ck > CHECKPOINT_EVERY_S:
-            save("last")
+            save(tag)
             last_ck = time.time()
-    save("last")
+    save(tag)
     export(model, args.out, facts)
 
 

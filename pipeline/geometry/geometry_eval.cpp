@@ -22,6 +22,10 @@
 //                          --profile bench set (300-DPI flatbed) for the speed target
 // --list prints one line per page that has any error; --only NAME analyses
 // only the files whose name contains NAME and logs every decision.
+// --cells-out DIR writes every code cell the pipeline cuts from a sheet whose
+// table was found (DIR/<file>-p<page>-r<row>.png, as cut_cell() gives it to the
+// recognizer) and DIR/cells.json {"png name": "H2E2E9" or ""} from the truth:
+// training material cut exactly as scans are (training seeds only).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -31,6 +35,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "geometry/geometry.h"
 #include "geometry/settings.h"
@@ -69,19 +74,24 @@ double thread_cpu_ms() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR]\n";
+    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
+                 "[--cells-out DIR]\n";
     return 2;
   }
   const fs::path dir = argv[1];
   bool list = false;
   fs::path debug_dir;  // --debug-dir DIR: the stages' intermediate images
   std::string only;    // --only NAME: just the files whose name contains NAME, decisions logged
+  fs::path cells_dir;  // --cells-out DIR: code cells as cut, with their truth
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") list = true;
     if (a == "--only" && i + 1 < argc) only = argv[++i];
     if (a == "--debug-dir" && i + 1 < argc) debug_dir = argv[++i];
+    if (a == "--cells-out" && i + 1 < argc) cells_dir = argv[++i];
   }
+  json cell_truth = json::object();
+  if (!cells_dir.empty()) fs::create_directories(cells_dir);
   spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
@@ -149,6 +159,21 @@ int main(int argc, char** argv) {
           rows_low += g.rows[r].signed_confidence < settings.signature.good_confidence;
         }
         rows += kRowsPerSheet;
+        if (!cells_dir.empty() && g.table_found) {
+          for (int r = 0; r < kRowsPerSheet; ++r) {
+            const cv::Mat cell = cut_cell(page.gray, g.rows[r].code_cell);
+            if (cell.empty()) continue;
+            const std::string name = path.stem().string() + "-p" + std::to_string(page_no) + "-r" +
+                                     std::to_string(r + 1) + ".png";
+            cv::imwrite((cells_dir / name).string(), cell);
+            const json& code = tp["rows"][r]["postal_code"];
+            std::string six;
+            if (code.is_string())
+              for (char c : code.get<std::string>())
+                if (c != ' ') six += c;
+            cell_truth[name] = six;
+          }
+        }
         if (wrong_rows) errors += " rows_wrong " + std::to_string(wrong_rows);
         const bool exact = g.table_found && got_count == want_count;
         count_exact += exact;
@@ -206,5 +231,6 @@ int main(int argc, char** argv) {
       {"ms_per_page", pages ? ms_total / pages : 0.0},
   };
   std::cout << out.dump(1) << "\n";
+  if (!cells_dir.empty()) std::ofstream(cells_dir / "cells.json") << cell_truth.dump(0) << "\n";
   return 0;
 }
