@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 """Calibrates the postal-code recognizer and measures it on held-out hands.
 
-  scripts/calibrate_recognizer.py [--model-dir models] [--tool PATH]
+  scripts/calibrate_recognizer.py [--model-dir models] [--tool PATH] [--calib-cut DIR]
+
+With --calib-cut DIR the calibration set (1.) is instead the code cells the
+pipeline cut from a generated set of a training seed the model never saw
+(petiscan-geometry-eval SET --cells-out DIR): what the confidence must describe.
 
 1. CALIBRATION set: cells from the TRAIN split of scripts/synth/handwriting.py
    drawn with seed CALIB_SEED, a seed the training never uses (training draws
@@ -84,6 +88,12 @@ def make_cells(split: str, seed: int, n: int, folder: pathlib.Path) -> list[str]
         codes.append(code)
     truth_file.write_text(json.dumps({"key": key, "codes": codes}))
     return codes
+
+
+def cut_cells(folder: pathlib.Path) -> list[str]:
+    """Truth of a petiscan-geometry-eval --cells-out folder, in the tool's (name) order."""
+    truth = json.loads((folder / "cells.json").read_text())
+    return [truth[name] for name in sorted(truth)]
 
 
 def run_tool(tool, model_dir, folder, uncalibrated: bool) -> list[dict]:
@@ -189,14 +199,24 @@ def main():
     ap.add_argument("--tool", type=pathlib.Path)
     ap.add_argument("--work", type=pathlib.Path, default=ROOT / ".cache" / "recognizer")
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--calib-cut", type=pathlib.Path,
+                    help="calibrate on code cells cut by the pipeline (petiscan-geometry-eval "
+                         "--cells-out on a training seed the model never saw) instead of "
+                         "synthetic cells: the confidence then describes the cells scans give")
     args = ap.parse_args()
     tool = args.tool or find_tool()
     card_path = args.model_dir / "postal_crnn.json"
     card = json.loads(card_path.read_text())
 
-    print(f"calibration cells: train split, seed {CALIB_SEED}, {N_CALIB} cells", flush=True)
-    cal_dir = args.work / "calib"
-    cal_truth = make_cells("train", CALIB_SEED, N_CALIB, cal_dir)
+    if args.calib_cut:
+        cal_dir = args.calib_cut
+        cal_truth = cut_cells(cal_dir)
+        cal_set = f"{len(cal_truth)} code cells cut by the pipeline from {cal_dir.name} (training hands)"
+    else:
+        cal_dir = args.work / "calib"
+        cal_truth = make_cells("train", CALIB_SEED, N_CALIB, cal_dir)
+        cal_set = f"{N_CALIB} cells, handwriting split 'train', seed {CALIB_SEED}, {P_EMPTY:.0%} empty"
+    print(f"calibration cells: {cal_set}", flush=True)
     card.pop("calibration", None)
     card.pop("accept_threshold", None)
     card_path.write_text(json.dumps(card, indent=2) + "\n")
@@ -218,7 +238,7 @@ def main():
     thr, auto, err = threshold_for(conf, right)
     card["calibration"] = {
         "code": code_k, "blank": blank_k, "blank_decision": blank_decision,
-        "set": f"{N_CALIB} cells, handwriting split 'train', seed {CALIB_SEED}, {P_EMPTY:.0%} empty",
+        "set": cal_set,
         "method": "isotonic (PAV) on the C++ decoder's raw probability, Laplace-shrunk blocks",
         "read_right_pct": round(100 * float(right.mean()), 2),
         "accepted_pct_at_threshold": round(100 * auto, 2),
