@@ -12,6 +12,7 @@
 #include "aggregate/ridings.h"
 #include "core/errors.h"
 #include "core/i18n.h"
+#include "driver/decide.h"
 #include "report_fixture.h"
 #include "support/test_support.h"
 
@@ -275,6 +276,35 @@ TEST(AggregateStatus, PrintsTheTotalsInFrenchAndEnglish) {
   EXPECT_NE(fr.str().find("aucun contrôle qualité"), std::string::npos);
   EXPECT_NE(en.str().find("signatures counted"), std::string::npos) << en.str();
   EXPECT_NE(en.str().find(" 9\n"), std::string::npos) << en.str();
+}
+
+TEST(ReviewReasons, AnUncertainOrientationSendsEveryRowToReviewWithItsReason) {
+  // A sheet read with every row sure, but which way up is in doubt.
+  std::vector<RowResult> rows;
+  for (int i = 1; i <= 9; ++i) {
+    PostalReading reading;
+    reading.blank = i > 3;
+    reading.code = i > 3 ? std::nullopt : std::optional<std::string>("H2X 1Y4");
+    reading.confidence = 0.999;
+    RowGeometry g;
+    g.is_signed = i <= 4;
+    g.signed_confidence = 0.999;
+    rows.push_back(decide_row(i, g, reading, 0.98, 0.9));
+  }
+  EXPECT_EQ(rows[0].status, RowStatus::Accepted);
+  EXPECT_EQ(rows[3].reason, reason::kSignatureWithoutCode);
+  send_rows_to_review(rows, reason::kUncertainOrientation);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.status, RowStatus::Review) << r.index;
+    EXPECT_EQ(r.reason.rfind("uncertain_orientation", 0), 0u) << r.reason;
+  }
+  EXPECT_EQ(rows[3].reason, "uncertain_orientation,signature_without_code");
+  // The reviewer reads it in words, French first.
+  set_lang(Lang::Fr);
+  EXPECT_EQ(review_reason_label(reason::kUncertainOrientation), "sens de la feuille incertain");
+  set_lang(Lang::En);
+  EXPECT_EQ(review_reason_label(reason::kUncertainOrientation), "uncertain sheet orientation");
+  set_lang(Lang::Fr);
 }
 
 TEST(AggregateStatus, IsFastOnALargeProject) {

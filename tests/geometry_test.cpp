@@ -8,6 +8,7 @@
 #include <random>
 
 #include "geometry/settings.h"
+#include "orient/orient.h"
 #include "support/draw_sheet.h"
 
 namespace petiscan {
@@ -117,6 +118,33 @@ TEST(Geometry, RandomNoiseHasNoTableAndLowSkewConfidence) {
   const SheetGeometry g = analyse(dots);
   EXPECT_FALSE(g.table_found);
   EXPECT_LT(g.skew_confidence, GeometrySettings{}.deskew.good_confidence);
+}
+
+TEST(Orientation, PrintedTextKnowsWhichWayIsUp) {
+  // A paragraph of French print, as ink (255 on 0), upright then upside down.
+  cv::Mat ink(1650, 1275, CV_8U, cv::Scalar(0));
+  const char* lines[] = {"Merci d'ecrire lisiblement votre code postal : il permet de",
+                         "regrouper les signatures par circonscription. Veuillez agreer,",
+                         "Monsieur le Premier ministre, l'expression de notre haute",
+                         "consideration. Copie conforme envoyee au chef de l'Opposition."};
+  for (int i = 0; i < 4; ++i) {
+    cv::putText(ink, lines[i], {100, 150 + 40 * i}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(255),
+                1, cv::LINE_8);
+  }
+  // Rows 700-1000 stand for the table: what is there is not looked at.
+  cv::rectangle(ink, {100, 700}, {1100, 1000}, cv::Scalar(255), cv::FILLED);
+  const TextUpEstimate up = estimate_text_up(ink, 150, 700, 1000);
+  EXPECT_GT(up.lines, 30);
+  EXPECT_GT(up.vote, 0.1);
+  cv::Mat turned;
+  cv::rotate(ink, turned, cv::ROTATE_180);
+  const TextUpEstimate down = estimate_text_up(turned, 150, 1650 - 1000, 1650 - 700);
+  EXPECT_EQ(down.lines, up.lines);
+  EXPECT_NEAR(down.vote, -up.vote, 1e-9);
+  // A blob wider than a word (here the stand-in table) is not print: no vote.
+  const TextUpEstimate blob = estimate_text_up(ink(cv::Rect(0, 650, 1275, 400)), 150, 0, 0);
+  EXPECT_EQ(blob.lines, 0);
+  EXPECT_EQ(blob.vote, 0);
 }
 
 TEST(Geometry, CellsAreCutFromTheOriginalUpright) {

@@ -112,6 +112,7 @@ std::string review_reason_label(const std::string& reason) {
   };
   static constexpr Label kLabels[] = {
       {"table_not_found", "tableau introuvable sur la feuille", "table not found on the sheet"},
+      {"uncertain_orientation", "sens de la feuille incertain", "uncertain sheet orientation"},
       {"uncertain_signature", "signature incertaine", "uncertain signature"},
       {"uncertain_code", "code postal incertain", "uncertain postal code"},
       {"signature_without_code", "signature sans code postal", "signature without a postal code"},

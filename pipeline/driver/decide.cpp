@@ -54,4 +54,11 @@ std::vector<RowResult> rows_for_unread_sheet(const std::string& why) {
   return rows;
 }
 
+void send_rows_to_review(std::vector<RowResult>& rows, const char* why) {
+  for (RowResult& r : rows) {
+    r.status = RowStatus::Review;
+    r.reason = r.reason.empty() ? std::string(why) : std::string(why) + ',' + r.reason;
+  }
+}
+
 }  // namespace petiscan

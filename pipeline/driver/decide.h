@@ -22,6 +22,9 @@ struct DecisionSettings {
 // Reasons recorded with a row (stable machine words; the UI translates them).
 namespace reason {
 inline constexpr const char* kTableNotFound = "table_not_found";
+// The table was read but which way up the sheet is stays in doubt
+// (orient.good_confidence): every row waits for a person.
+inline constexpr const char* kUncertainOrientation = "uncertain_orientation";
 inline constexpr const char* kUncertainSignature = "uncertain_signature";
 inline constexpr const char* kUncertainCode = "uncertain_code";
 inline constexpr const char* kSignatureWithoutCode = "signature_without_code";
@@ -35,5 +38,9 @@ RowResult decide_row(int index, const RowGeometry& geometry, const PostalReading
 // The 9 rows of a sheet whose table could not be found: nothing is guessed,
 // every row waits for a person.
 std::vector<RowResult> rows_for_unread_sheet(const std::string& why);
+
+// A sheet whose rows were decided but whose geometry is in doubt (`why`, e.g.
+// reason::kUncertainOrientation): every row goes to review, that reason first.
+void send_rows_to_review(std::vector<RowResult>& rows, const char* why);
 
 }  // namespace petiscan

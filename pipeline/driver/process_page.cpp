@@ -72,6 +72,9 @@ class SheetProcessor : public PageProcessor {
       out.rows.push_back(decide_row(
           i + 1, row, reading, settings_.geometry.signature.good_confidence, min_code_confidence_));
     }
+    if (out.geometry.reason == reason::kUncertainOrientation) {
+      send_rows_to_review(out.rows, reason::kUncertainOrientation);
+    }
     clock.lap("recognize");
     // 4. The sheet's fingerprint, to recognise it if it is scanned again.
     out.fingerprint = sheet_fingerprint(page.gray, out.geometry);

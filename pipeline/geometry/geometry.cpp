@@ -190,9 +190,23 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
         0, std::clamp(static_cast<int>(top * solid.rows / ink.rows), 0, solid.rows)));
     const double below = cv::countNonZero(solid.rowRange(
         std::clamp(static_cast<int>(bottom * solid.rows / ink.rows), 0, solid.rows), solid.rows));
-    const HalfTurnEstimate ht =
+    // The printed text's up costs a pass over the page: measured only when
+    // the table's own cues leave a doubt, and on pages seen at kTextUpDpi or
+    // more (below, the x-height band is 4 pixels or less and the cue is noise:
+    // a 55-DPI sheet of train seed 101 voted upside down).
+    constexpr double kTextUpDpi = 90;
+    TextUpEstimate text_up;
+    HalfTurnEstimate ht =
         estimate_half_turn(frame.split_fraction, frame.top_gap_rows, frame.bottom_gap_rows,
-                           qt.turn ? 0 : above, qt.turn ? 0 : below);
+                           qt.turn ? 0 : above, qt.turn ? 0 : below, text_up);
+    if (ht.confidence < 1 && dpi >= kTextUpDpi) {
+      text_up =
+          estimate_text_up(ink, dpi, static_cast<int>(top), static_cast<int>(std::ceil(bottom)));
+      ht = estimate_half_turn(frame.split_fraction, frame.top_gap_rows, frame.bottom_gap_rows,
+                              qt.turn ? 0 : above, qt.turn ? 0 : below, text_up);
+      spdlog::debug("orientation: printed text {} ({:+.2f} over {} line pieces)",
+                    text_up.vote >= 0 ? "upright" : "upside down", text_up.vote, text_up.lines);
+    }
     spdlog::debug(
         "orientation: column split at {:.0f} % across, end gaps {:.2f} and {:.2f} rows: {} "
         "(confidence {:.2f} {} {:.2f})",
@@ -253,7 +267,14 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   }
   g.table_found = frame.found && layout.found;
   g.table_confidence = g.table_found ? std::min(frame.confidence, layout.confidence) : 0;
-  if (!g.table_found) g.reason = "table_not_found";
+  if (!g.table_found) {
+    g.reason = "table_not_found";
+  } else if (g.rotation_confidence < s.orient.good_confidence) {
+    // Read, but which way up stays in doubt: the rows go to a person.
+    g.reason = "uncertain_orientation";
+    spdlog::debug("orientation: confidence {:.2f} < {:.2f}, the sheet goes to review",
+                  g.rotation_confidence, s.orient.good_confidence);
+  }
   spdlog::debug("table: {} ({} rules, {} of 10 row boundaries seen{})",
                 g.table_found ? "found" : "not found", frame.rules, layout.matched,
                 frame.reason.empty() ? "" : ", " + frame.reason);

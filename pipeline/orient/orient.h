@@ -30,6 +30,18 @@ struct QuarterTurnEstimate {
 QuarterTurnEstimate estimate_quarter_turn(const cv::Mat& horizontal, const cv::Mat& vertical,
                                           const cv::Mat& ink, const OrientSettings& settings);
 
+// Printed text's own up. In French (and English) print, the ink above a text
+// line's x-height band (ascenders, capitals, accents, digits) outweighs the
+// ink below it (descenders): on an upside-down page the other way round.
+struct TextUpEstimate {
+  double vote = 0;  // (above - below) / (above + below) over every line measured: > 0 upright
+  int lines = 0;    // pieces of text lines measured
+};
+
+// `ink`: a page whose text lines run horizontally, at `dpi`; rows in
+// [skip_y0, skip_y1) (the table and its handwriting) are left out.
+TextUpEstimate estimate_text_up(const cv::Mat& ink, double dpi, int skip_y0, int skip_y1);
+
 struct HalfTurnEstimate {
   bool turn = false;      // the page is upside down
   double confidence = 0;  // 0..1
@@ -38,8 +50,10 @@ struct HalfTurnEstimate {
 // `split_fraction`: where the column split sits across the table (0 = left
 // border, 1 = right border); `top_gap_rows`/`bottom_gap_rows`: the table's
 // first and last rule gaps, in row heights (the header row, 0.4-1 row tall,
-// is at the top); `ink_above`/`ink_below`: ink outside the table.
+// is at the top); `ink_above`/`ink_below`: ink outside the table; `text_up`:
+// the printed text's own up.
 HalfTurnEstimate estimate_half_turn(double split_fraction, double top_gap_rows,
-                                    double bottom_gap_rows, double ink_above, double ink_below);
+                                    double bottom_gap_rows, double ink_above, double ink_below,
+                                    const TextUpEstimate& text_up);
 
 }  // namespace petiscan
