@@ -108,6 +108,52 @@ void quarter_turn(std::vector<cv::Mat*> images, cv::Matx33d& to_work) {
   to_work = q * to_work;
 }
 
+// Pieces of a line mask longer than `min_length` pixels along the line
+// (`horizontal`: along rows).
+cv::Mat long_pieces(const cv::Mat& mask, bool horizontal, double min_length) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+  std::vector<uchar> keep(n, 0);
+  for (int i = 1; i < n; ++i) {
+    keep[i] = stats.at<int>(i, horizontal ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT) >= min_length
+                  ? 255
+                  : 0;
+  }
+  cv::Mat out(mask.size(), CV_8U);
+  for (int y = 0; y < mask.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < mask.cols; ++x) o[x] = keep[l[x]];
+  }
+  return out;
+}
+
+// The long-line pieces to remove from the cells: the table's rules, printed
+// within kRuleBand of a row height of the 10 row boundaries, the column
+// split and the frame's sides, and lines crossing the cells (a fold: over
+// kFoldWidth of the table's width, or kFoldRows row heights down). A small
+// signature written as a flat stroke looks like a piece of rule to the
+// long-line filter, but it sits inside its row and is short: it stays ink
+// (train seeds 100/101: 3 small signatures were lost that way).
+cv::Mat table_rules(const LineMasks& lines, const RowLayout& layout) {
+  constexpr double kRuleBand = 0.15, kFoldWidth = 0.3, kFoldRows = 1.5;
+  const double row_h = (layout.boundaries[9] - layout.boundaries[0]) / 9;
+  const int band = std::max(3, static_cast<int>(kRuleBand * row_h));
+  const int w = lines.horizontal.cols, h = lines.horizontal.rows;
+  cv::Mat near_rows = cv::Mat::zeros(lines.horizontal.size(), CV_8U);
+  for (double b : layout.boundaries) {
+    const int y = static_cast<int>(std::lround(b));
+    near_rows.rowRange(std::clamp(y - band, 0, h), std::clamp(y + band + 1, 0, h)).setTo(255);
+  }
+  cv::Mat near_cols = cv::Mat::zeros(lines.vertical.size(), CV_8U);
+  for (int x : {0, static_cast<int>(std::lround(layout.split_x)), w - 1}) {
+    near_cols.colRange(std::clamp(x - band, 0, w), std::clamp(x + band + 1, 0, w)).setTo(255);
+  }
+  return (lines.horizontal & near_rows) | (lines.vertical & near_cols) |
+         long_pieces(lines.horizontal, true, kFoldWidth * w) |
+         long_pieces(lines.vertical, false, kFoldRows * row_h);
+}
+
 cv::Mat draw_debug(const cv::Mat& gray) {
   cv::Mat out;
   cv::cvtColor(gray, out, cv::COLOR_GRAY2BGR);
@@ -252,8 +298,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     const double split = frame.split_fraction;
     layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
     cv::Mat rules;
-    cv::dilate(cm.horizontal | cm.vertical, rules,
-               cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+    cv::dilate(table_rules(cm, layout), rules, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
     cell_ink = canon_ink & ~rules;
     // The skew: the table's top edge, seen on the upright page.
     cv::Point2f v = orig[1] - orig[0];
