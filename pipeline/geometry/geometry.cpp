@@ -165,8 +165,21 @@ cv::Mat draw_debug(const cv::Mat& gray) {
 SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, DebugWriter& debug) {
   SheetGeometry g;
   // 1. Work image at a fixed resolution; `to_work` maps original -> work pixels.
-  const double scale = std::min(1.0, s.work_dpi / std::max(1.0, page.dpi));
-  const double dpi = page.dpi * scale;
+  // A resolution that makes the page's long side shorter than kMinLongSideIn
+  // or longer than kMaxLongSideIn is not the sheet's (a TIFF page scanned at
+  // 600 DPI with 200 in its tags, train seed 101): the page's size tells it,
+  // as for a file that gives none (US Letter's 11 in; A4 is 6 % longer).
+  constexpr double kMinLongSideIn = 8.5, kMaxLongSideIn = 15, kLongSideIn = 11;
+  const double long_side = std::max(page.gray.cols, page.gray.rows);
+  double page_dpi = page.dpi;
+  if (page_dpi <= 0 || long_side / page_dpi < kMinLongSideIn ||
+      long_side / page_dpi > kMaxLongSideIn) {
+    page_dpi = long_side / kLongSideIn;
+    spdlog::debug("resolution: {:.0f} DPI would make a page {:.1f} in long; taken as {:.0f} DPI",
+                  page.dpi, long_side / std::max(1.0, page.dpi), page_dpi);
+  }
+  const double scale = std::min(1.0, s.work_dpi / std::max(1.0, page_dpi));
+  const double dpi = page_dpi * scale;
   cv::Mat gray;
   if (scale < 1.0)
     cv::resize(page.gray, gray, cv::Size(), scale, scale, cv::INTER_AREA);
