@@ -92,6 +92,33 @@ cv::Mat binarize(const cv::Mat& gray, double dpi, const GeometrySettings& s) {
   return ink;
 }
 
+// The sheet of paper on the image: the largest bright region (Otsu's
+// threshold, on a quarter-size copy), its holes (print, stains) filled, pulled
+// in by kSheetMarginIn. The whole image when no such region covers at least
+// kMinSheetShare of it (a page scanned to its edges, a very dark scan).
+cv::Mat sheet_mask(const cv::Mat& gray, double dpi) {
+  constexpr double kSheetMarginIn = 0.06, kMinSheetShare = 0.5;
+  cv::Mat small, bright;
+  cv::resize(gray, small, cv::Size(), 0.25, 0.25, cv::INTER_AREA);
+  cv::threshold(small, bright, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(bright, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  double best_area = 0;
+  int best = -1;
+  for (int i = 0; i < static_cast<int>(contours.size()); ++i) {
+    const double a = cv::contourArea(contours[i]);
+    if (a > best_area) best_area = a, best = i;
+  }
+  cv::Mat full(gray.size(), CV_8U, cv::Scalar(255));
+  if (best < 0 || best_area < kMinSheetShare * small.rows * small.cols) return full;
+  cv::Mat sheet = cv::Mat::zeros(small.size(), CV_8U);
+  cv::drawContours(sheet, contours, best, cv::Scalar(255), cv::FILLED);
+  cv::resize(sheet, full, gray.size(), 0, 0, cv::INTER_NEAREST);
+  const int margin = odd_size(2 * kSheetMarginIn * dpi);
+  cv::erode(full, full, cv::getStructuringElement(cv::MORPH_RECT, {margin, margin}));
+  return full;
+}
+
 cv::Matx33d affine3(const cv::Mat& m23) {
   cv::Matx33d m = cv::Matx33d::eye();
   for (int r = 0; r < 2; ++r) {
@@ -198,7 +225,14 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
                                                                 odd_size(kPaperWindowIn * dpi))));
   cv::compare(gray, paper - kStrongContrast, strong, cv::CMP_LT);
   cv::erode(ink & strong, solid, cv::getStructuringElement(cv::MORPH_RECT, {2, 2}));
-  const double ink_share = static_cast<double>(cv::countNonZero(solid)) / (ink.rows * ink.cols);
+  // The scanner's lid or the desk around the sheet is not the sheet: the dark
+  // edge around the paper is no ink (train seeds 100/101: 4 blank pages,
+  // skewed scans and phone photos, were 'other' from that edge alone).
+  // Ink is counted over the sheet's area (a phone photo's sheet fills half the image).
+  const cv::Mat sheet = sheet_mask(gray, dpi);
+  solid &= sheet;
+  const int sheet_area = cv::countNonZero(sheet);
+  double ink_share = static_cast<double>(cv::countNonZero(solid)) / std::max(1, sheet_area);
 
   // 3. Deskew (modulo a quarter turn), on a canvas large enough to keep the corners.
   const SkewEstimate skew = estimate_skew(ink, s.deskew);
@@ -338,6 +372,21 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
                 frame.reason.empty() ? "" : ", " + frame.reason);
 
   // 7. Kind.
+  // Without a table, the ink decides between blank and other: a blob longer
+  // than kMaxInkExtent of the page is no writing but the edge of the desk or
+  // of the scanner's lid (a phone photo of a blank page, train seed 100).
+  constexpr double kMaxInkExtent = 0.25;
+  if (!frame.found && ink_share >= s.classify.blank_max_ink) {
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(solid, labels, stats, centroids, 8, CV_32S);
+    double writing = 0;
+    for (int i = 1; i < n; ++i) {
+      if (stats.at<int>(i, cv::CC_STAT_WIDTH) < kMaxInkExtent * solid.cols &&
+          stats.at<int>(i, cv::CC_STAT_HEIGHT) < kMaxInkExtent * solid.rows)
+        writing += stats.at<int>(i, cv::CC_STAT_AREA);
+    }
+    ink_share = writing / std::max(1, sheet_area);
+  }
   const KindEstimate kind =
       classify_page(ink_share, g.table_found, frame.found, g.table_confidence, s.classify);
   g.kind = kind.kind;
