@@ -4,19 +4,13 @@
 #include <cctype>
 
 #include "core/i18n.h"
+#include "recognize/postal_code.h"
 
 namespace petiscan {
 
 std::string PlaceName::text() const { return tr(fr, en); }
 
 namespace {
-
-// Canada Post: letters that never appear in a postal code (D F I O Q U), and
-// those that never start one (also W and Z).
-constexpr std::string_view kFirstLetters = "ABCEGHJKLMNPRSTVXY";
-constexpr std::string_view kOtherLetters = "ABCEGHJKLMNPRSTVWXYZ";
-
-bool letter_in(char c, std::string_view set) { return set.find(c) != std::string_view::npos; }
 
 std::string compact_upper(std::string_view text) {
   std::string out;
@@ -27,9 +21,10 @@ std::string compact_upper(std::string_view text) {
   return out;
 }
 
+// The grammar is recognize/postal_code.h's, the one the decoder follows.
 bool is_fsa(std::string_view s) {
-  return s.size() == 3 && letter_in(s[0], kFirstLetters) &&
-         std::isdigit(static_cast<unsigned char>(s[1])) && letter_in(s[2], kOtherLetters);
+  return s.size() == 3 && is_postal_symbol(s[0], 0) && is_postal_symbol(s[1], 1) &&
+         is_postal_symbol(s[2], 2);
 }
 
 struct Province {
@@ -94,13 +89,7 @@ constexpr std::array kQuebecAreas = {
 }  // namespace
 
 std::optional<std::string> canonical_postal_code(std::string_view text) {
-  const std::string s = compact_upper(text);
-  if (s.size() != 6 || !is_fsa(s.substr(0, 3))) return std::nullopt;
-  if (!std::isdigit(static_cast<unsigned char>(s[3])) || !letter_in(s[4], kOtherLetters) ||
-      !std::isdigit(static_cast<unsigned char>(s[5]))) {
-    return std::nullopt;
-  }
-  return s.substr(0, 3) + " " + s.substr(3);
+  return normalize_postal_code(compact_upper(text));
 }
 
 std::optional<std::string> canonical_fsa(std::string_view text) {
