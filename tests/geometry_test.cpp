@@ -9,6 +9,7 @@
 
 #include "geometry/settings.h"
 #include "orient/orient.h"
+#include "signed/signed.h"
 #include "support/draw_sheet.h"
 
 namespace petiscan {
@@ -145,6 +146,32 @@ TEST(Orientation, PrintedTextKnowsWhichWayIsUp) {
   const TextUpEstimate blob = estimate_text_up(ink(cv::Rect(0, 650, 1275, 400)), 150, 0, 0);
   EXPECT_EQ(blob.lines, 0);
   EXPECT_EQ(blob.vote, 0);
+}
+
+TEST(Signed, GrainIsNotASignatureButASmallSignatureIs) {
+  const SignedSettings s;
+  // A 600 x 100 cell of scan grain clumped into specks just past speck_area
+  // (6 x 6 pixels), across the cell, as a dithered bilevel scan gives.
+  cv::Mat grain(100, 600, CV_8U, cv::Scalar(0));
+  for (int i = 0; i < 12; ++i) {
+    cv::rectangle(grain, cv::Rect(30 + 45 * i, 35 + 10 * (i % 3), 6, 6), cv::Scalar(255),
+                  cv::FILLED);
+  }
+  const CellInk g = measure_cell(grain, s);
+  EXPECT_GT(g.ink, s.min_ink);        // as much ink as a signature ...
+  EXPECT_GT(g.spread, s.min_spread);  // ... spread as wide ...
+  EXPECT_LT(g.largest, s.min_largest);
+  EXPECT_FALSE(decide_signed(g, s).is_signed);  // ... but no stroke
+  // Initials under 8 % of the cell wide (the old threshold): signed.
+  cv::Mat small(100, 600, CV_8U, cv::Scalar(0));
+  cv::putText(small, "JL", {400, 60}, cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, cv::Scalar(255), 2);
+  const CellInk m = measure_cell(small, s);
+  EXPECT_LT(m.spread, 0.08);
+  EXPECT_TRUE(decide_signed(m, s).is_signed) << m.ink << " " << m.spread << " " << m.largest;
+  // A stray dot: not signed.
+  cv::Mat dot(100, 600, CV_8U, cv::Scalar(0));
+  cv::circle(dot, {300, 50}, 4, cv::Scalar(255), cv::FILLED);
+  EXPECT_FALSE(decide_signed(measure_cell(dot, s), s).is_signed);
 }
 
 TEST(Geometry, CellsAreCutFromTheOriginalUpright) {

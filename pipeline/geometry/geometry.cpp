@@ -66,6 +66,7 @@ nlohmann::json GeometrySettings::to_json() const {
         {"min_ink", signature.min_ink},
         {"min_spread", signature.min_spread},
         {"speck_area", signature.speck_area},
+        {"min_largest", signature.min_largest},
         {"good_confidence", signature.good_confidence}}},
       {"classify", {{"blank_max_ink", classify.blank_max_ink}}},
   };
@@ -416,14 +417,16 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
         cv::Rect(cv::Point(static_cast<int>(layout.split_x), static_cast<int>(y0)),
                  cv::Point(cell_ink.cols, static_cast<int>(y1))) &
         cv::Rect(0, 0, cell_ink.cols, cell_ink.rows);
-    const CellInk sig = measure_cell(cell_ink(sig_rect), s.signature);
+    const CellInk sig = measure_cell(cell_ink(sig_rect), s.signature, canon_gray(sig_rect));
     const SignedEstimate est = decide_signed(sig, s.signature);
     row.is_signed = est.is_signed;
     row.signed_confidence = est.confidence;
     row.code_ink = measure_cell(cell_ink(code_rect), s.signature).ink;
-    spdlog::debug("row {}: {} (ink {:.2f} %, spread {:.0f} %, confidence {:.3f})", r + 1,
-                  est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.spread * 100,
-                  est.confidence);
+    spdlog::debug(
+        "row {}: {} (ink {:.2f} %, spread {:.0f} %, confidence {:.3f}, largest piece {:.2f} %, "
+        "contrast {:.0f})",
+        r + 1, est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.spread * 100,
+        est.confidence, sig.largest * 100, sig.contrast);
     if (!canvas.empty()) {
       cv::rectangle(canvas, sig_rect, est.is_signed ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220),
                     2);

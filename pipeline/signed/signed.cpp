@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "core/errors.h"
 
@@ -14,9 +15,10 @@ void SignedSettings::validate() const {
   if (min_ink <= 0 || min_ink >= 1) throw UsageError("signed.min_ink: (0, 1)");
   if (min_spread <= 0 || min_spread >= 1) throw UsageError("signed.min_spread: (0, 1)");
   if (speck_area < 0 || speck_area >= 0.1) throw UsageError("signed.speck_area: [0, 0.1)");
+  if (min_largest <= 0 || min_largest >= 1) throw UsageError("signed.min_largest: (0, 1)");
 }
 
-CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s) {
+CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s, const cv::Mat& gray) {
   CellInk out;
   if (cell.empty()) return out;
   const int dy = static_cast<int>(cell.rows * s.edge_band);
@@ -26,15 +28,44 @@ CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(core, labels, stats, centroids, 8, CV_32S);
   const double min_area = s.speck_area * cell.rows * cell.cols;
-  int inked = 0, x0 = core.cols, x1 = -1;
+  int inked = 0, x0 = core.cols, x1 = -1, largest = 0;
+  std::vector<uchar> kept(n, 0);
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
     if (area < min_area) continue;
+    kept[i] = 1;
     inked += area;
+    largest = std::max(largest, area);
     x0 = std::min(x0, stats.at<int>(i, cv::CC_STAT_LEFT));
     x1 = std::max(x1, stats.at<int>(i, cv::CC_STAT_LEFT) + stats.at<int>(i, cv::CC_STAT_WIDTH));
   }
   out.ink = static_cast<double>(inked) / std::max(1, core.rows * core.cols);
+  out.largest = static_cast<double>(largest) / std::max(1, core.rows * core.cols);
+  if (!gray.empty() && inked > 0) {
+    // Paper: the cell's 80th percentile gray; the ink's darkness: the 10th
+    // percentile of the counted ink's pixels.
+    const cv::Mat g = gray(band & cv::Rect(0, 0, gray.cols, gray.rows));
+    std::vector<int> paper_hist(256, 0), ink_hist(256, 0);
+    for (int y = 0; y < g.rows; ++y) {
+      const uchar* gp = g.ptr<uchar>(y);
+      const int* lp = labels.ptr<int>(y);
+      for (int x = 0; x < g.cols; ++x) {
+        ++paper_hist[gp[x]];
+        if (kept[lp[x]]) ++ink_hist[gp[x]];
+      }
+    }
+    auto percentile = [](const std::vector<int>& h, double p) {
+      int total = 0;
+      for (int v : h) total += v;
+      int acc = 0;
+      for (int v = 0; v < 256; ++v) {
+        acc += h[v];
+        if (acc >= p * total) return v;
+      }
+      return 255;
+    };
+    out.contrast = percentile(paper_hist, 0.8) - percentile(ink_hist, 0.1);
+  }
   out.spread = x1 > x0 ? static_cast<double>(x1 - x0) / std::max(1, cell.cols) : 0.0;
   return out;
 }
@@ -43,7 +74,8 @@ SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& s) {
   // Evidence in log-ratios to the thresholds: both must hold for a signature.
   const double ink_margin = std::log((ink.ink + 1e-5) / s.min_ink);
   const double width_margin = std::log((ink.spread + 1e-4) / s.min_spread);
-  const double margin = std::min(ink_margin, width_margin);
+  const double piece_margin = std::log((ink.largest + 1e-5) / s.min_largest);
+  const double margin = std::min({ink_margin, width_margin, piece_margin});
   SignedEstimate est;
   est.is_signed = margin > 0;
   // kSharpness: a factor 2 past the threshold on the weaker cue (log 2 = 0.69)

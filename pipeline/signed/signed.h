@@ -18,22 +18,35 @@ struct SignedSettings {
   // A signature: ink covering at least this share of the central band ...
   double min_ink = 0.006;
   // ... spread across at least this share of the cell width (a dot, a fold's
-  // trace or a stray stroke is narrower) ...
-  double min_spread = 0.08;
+  // trace or a stray stroke is narrower: stray dots measured at 2-3 %, small
+  // signatures and initials at 7-11 % on train seeds 100-102) ...
+  double min_spread = 0.05;
+  // ... with one piece of ink at least this share of the central band (a pen
+  // stroke is long; a dithered or noisy scan's grain, even where it clumps
+  // into specks past speck_area, is not: grain at most 0.12 %, the smallest
+  // signature's longest stroke 0.28 % on train seeds 100-102) ...
   // ... not counting specks smaller than this, as a share of the cell's area.
   double speck_area = 0.0004;
+  double min_largest = 0.0018;
   // The decision is trusted at or above this confidence.
   double good_confidence = 0.98;
   void validate() const;
 };
 
 struct CellInk {
-  double ink = 0;     // share of the central band covered by ink
-  double spread = 0;  // horizontal extent of the ink, as a share of the cell width
+  double ink = 0;      // share of the central band covered by ink
+  double spread = 0;   // horizontal extent of the ink, as a share of the cell width
+  double largest = 0;  // the largest piece of ink, as a share of the central band
+  // How much darker than the cell's paper its darkest ink is (gray levels).
+  // Logged, not decided on: stains measured at 46-55, but signatures on
+  // phone photos in uneven light go as low as 46 (train seeds 100-102).
+  double contrast = 0;
 };
 
-// `cell` is the cell's binary ink (non-zero = ink) with the rules removed.
-CellInk measure_cell(const cv::Mat& cell, const SignedSettings& settings);
+// `cell` is the cell's binary ink (non-zero = ink) with the rules removed;
+// `gray`, when given, the same cell's gray pixels (for the ink's contrast).
+CellInk measure_cell(const cv::Mat& cell, const SignedSettings& settings,
+                     const cv::Mat& gray = cv::Mat());
 
 struct SignedEstimate {
   bool is_signed = false;
