@@ -174,6 +174,41 @@ TEST(Signed, GrainIsNotASignatureButASmallSignatureIs) {
   EXPECT_FALSE(decide_signed(measure_cell(dot, s), s).is_signed);
 }
 
+TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
+  // Faint print: the frame's top rule, the header's and row 1's, and the top
+  // of the three vertical rules down to row 2, are gone.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  const int ya = static_cast<int>(b0 - 1.5 * (b1 - b0)), yb = static_cast<int>(b1 - 4);
+  const cv::Mat band = page(cv::Range(ya, yb), cv::Range(x0, x1));
+  cv::Mat dark = band < 128, rows_ink, cols_ink;
+  cv::reduce(dark / 255, rows_ink, 1, cv::REDUCE_SUM, CV_32S);
+  cv::reduce(dark / 255, cols_ink, 0, cv::REDUCE_SUM, CV_32S);
+  int erased = 0;
+  for (int y = 0; y < band.rows; ++y) {
+    if (rows_ink.at<int>(y) > band.cols / 2) band.row(y).setTo(255), ++erased;
+  }
+  for (int x = 0; x < band.cols; ++x) {
+    if (cols_ink.at<int>(x) > band.rows / 2) band.col(x).setTo(255), ++erased;
+  }
+  ASSERT_GE(erased, 6);  // 3 rules and 3 vertical rules, 1 or 2 pixels each
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(signed_count(g), 5);
+  const double row_h = b1 - b0;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), 0.2 * row_h)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+}
+
 TEST(Geometry, CellsAreCutFromTheOriginalUpright) {
   cv::Mat img = test::draw_sheet(sheet_with(2));
   cv::rotate(img, img, cv::ROTATE_180);

@@ -333,18 +333,36 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   if (frame.found) {
     std::array<cv::Point2f, 4> orig;
     for (int i = 0; i < 4; ++i) orig[i] = apply(to_original, corners[i]);
-    const double width = (cv::norm(orig[1] - orig[0]) + cv::norm(orig[2] - orig[3])) / 2;
-    const double height = (cv::norm(orig[3] - orig[0]) + cv::norm(orig[2] - orig[1])) / 2;
-    const cv::Size canon(
-        s.rectify.canonical_width,
-        std::max(50, static_cast<int>(s.rectify.canonical_width * height / std::max(1.0, width))));
-    c2o = canonical_to_image(orig, canon);
-    canon_gray = warp_to_canonical(gray, to_work * c2o, canon);
-    const double canon_dpi = dpi * canon.width / std::max(1.0, width * scale);
-    canon_ink = binarize(canon_gray, canon_dpi, s);
-    const LineMasks cm = find_line_masks(canon_ink, canon_dpi, s.table);
-    const double split = frame.split_fraction;
-    layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
+    LineMasks cm;
+    // The frame's rectified image, its ink, its lines and its rows.
+    auto rectify_rows = [&] {
+      const double width = (cv::norm(orig[1] - orig[0]) + cv::norm(orig[2] - orig[3])) / 2;
+      const double height = (cv::norm(orig[3] - orig[0]) + cv::norm(orig[2] - orig[1])) / 2;
+      const cv::Size canon(s.rectify.canonical_width,
+                           std::max(50, static_cast<int>(s.rectify.canonical_width * height /
+                                                         std::max(1.0, width))));
+      c2o = canonical_to_image(orig, canon);
+      canon_gray = warp_to_canonical(gray, to_work * c2o, canon);
+      const double canon_dpi = dpi * canon.width / std::max(1.0, width * scale);
+      canon_ink = binarize(canon_gray, canon_dpi, s);
+      cm = find_line_masks(canon_ink, canon_dpi, s.table);
+      const double split = frame.split_fraction;
+      layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
+    };
+    rectify_rows();
+    if (!layout.found && layout.missing_above > 0) {
+      // The frame lost its top (rule and split faint or broken): extended up
+      // by the rows missing and kHeaderRows for the header, then read again.
+      constexpr double kHeaderRows = 1.0;
+      const double top = -(layout.missing_above + kHeaderRows * layout.row_height);
+      spdlog::debug("rows: the frame lacks {:.0f} px of rows at its top; extended", -top);
+      const cv::Point2f tl = apply(c2o, {0, static_cast<float>(top)});
+      const cv::Point2f tr =
+          apply(c2o, {static_cast<float>(s.rectify.canonical_width), static_cast<float>(top)});
+      orig[0] = tl;
+      orig[1] = tr;
+      rectify_rows();
+    }
     cv::Mat rules;
     cv::dilate(table_rules(cm, layout), rules, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
     cell_ink = canon_ink & ~rules;

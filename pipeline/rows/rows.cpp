@@ -49,6 +49,36 @@ double nearest(const std::vector<double>& v, double x) {
   return best;
 }
 
+// A frame short of rows at its top (its top rule and the top of the split
+// lost: faint or broken print): rows taller than the frame allows, still
+// ending on its bottom rule `b`, whose top ones lie above it. Sets
+// layout.missing_above and row_height when such rows match the rules.
+void short_frame(const std::vector<double>& rules, double b, double height, const RowSettings& s,
+                 RowLayout& layout) {
+  // A frame short of rows at its top: rows taller than the frame allows,
+  // still ending on its bottom rule, whose top ones lie above it.
+  // kMaxMissingRows: the frame may lose the header and up to 2 rows.
+  constexpr double kMaxMissingRows = 3;
+  double short_score = -1, short_d = 0;
+  for (double p : rules) {
+    for (int k = 1; k <= 9; ++k) {
+      const double d = (b - p) / k;
+      if (d <= s.max_row_fraction * height || 9 * d > height + kMaxMissingRows * d) continue;
+      double score = 0;
+      for (int j = 0; j <= 9; ++j) {
+        if (b - j * d < -s.match_tolerance * d) break;
+        const double off = nearest(rules, b - j * d);
+        score += std::max(0.0, 1.0 - off / (s.match_tolerance * d));
+      }
+      if (score > short_score) short_score = score, short_d = d;
+    }
+  }
+  if (short_score >= s.min_matched) {
+    layout.missing_above = 9 * short_d - b;
+    layout.row_height = short_d;
+  }
+}
+
 }  // namespace
 
 RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fraction,
@@ -81,6 +111,7 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fra
     }
   }
   if (best_d <= 0) {
+    short_frame(rules, b, height, s, layout);
     layout.reason = "rows_not_found";
     return layout;
   }
@@ -96,6 +127,7 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fra
   }
   layout.matched = static_cast<int>(matched.size());
   if (layout.matched < s.min_matched) {
+    short_frame(rules, b, height, s, layout);
     layout.reason = "rows_not_found";
     return layout;
   }

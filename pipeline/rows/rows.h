@@ -38,6 +38,11 @@ struct RowLayout {
   std::array<double, 10> boundaries{};  // canonical y of the 10 boundaries, top to bottom
   double split_x = 0;                   // canonical x of the column split
   int matched = 0;                      // boundaries seen as rules
+  // When not found because the frame is short of rows at its top (its top
+  // rule and the top of the split lost: faint or broken print), the
+  // canonical pixels of rows missing above it, and the row height; 0 otherwise.
+  double missing_above = 0;
+  double row_height = 0;
 };
 
 // `ink` is the canonical table image's ink (CV_8U), frame at its edges;
