@@ -241,7 +241,36 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   best = inside;
   frame.rules = static_cast<int>(best.size());
 
-  // Each of the outer rules as a fitted line, evaluated at its own ends.
+  // Each of the outer rules as a fitted line, evaluated at the table's ends.
+  // A broken rule's end piece, shorter than the long-line filter keeps, is
+  // lost, so an outer rule may end short (train seed 100 env0014 lost a third
+  // of a row's width that way): the table's side is fitted through the ends
+  // of all its rules (a straight line: perspective keeps it straight), the
+  // ends cut short dropped, and an outer rule reaching less far is extended.
+  auto side_at = [&](bool left, double y) {
+    std::vector<cv::Point2d> pts;
+    for (const auto& sg : best) pts.emplace_back(sg.y, left ? sg.x0 : sg.x1 + 1.0);
+    // kShortEndPx: an end this far inside the fitted side is cut short.
+    const double short_end = std::max(2.0, 0.005 * w);
+    double a = 0, b = 0;
+    for (int iter = 0; iter < 4; ++iter) {
+      double sy = 0, sx = 0, syy = 0, sxy = 0;
+      for (const auto& p : pts) sy += p.x, sx += p.y, syy += p.x * p.x, sxy += p.x * p.y;
+      const double m = static_cast<double>(pts.size());
+      b = (m * sxy - sy * sx) / std::max(1e-9, m * syy - sy * sy);
+      a = (sx - b * sy) / m;
+      // Drop the end farthest inside, if it is cut short and 4 ends remain.
+      size_t worst = 0;
+      double worst_in = 0;
+      for (size_t i = 0; i < pts.size(); ++i) {
+        const double in = (left ? 1 : -1) * (pts[i].y - (a + b * pts[i].x));
+        if (in > worst_in) worst_in = in, worst = i;
+      }
+      if (worst_in <= short_end || pts.size() <= 4) break;
+      pts.erase(pts.begin() + static_cast<long>(worst));
+    }
+    return a + b * y;
+  };
   auto ends = [&](const Segment& sg) {
     std::vector<cv::Point> pts;
     for (int label : sg.labels) {
@@ -258,8 +287,10 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
     cv::Vec4f line;
     cv::fitLine(pts, line, cv::DIST_L2, 0, 0.01, 0.01);
     auto y_at = [&](double x) { return line[3] + (x - line[2]) * line[1] / line[0]; };
-    return std::pair{cv::Point2f(sg.x0, static_cast<float>(y_at(sg.x0))),
-                     cv::Point2f(sg.x1 + 1, static_cast<float>(y_at(sg.x1 + 1)))};
+    const float x_left = static_cast<float>(std::min<double>(sg.x0, side_at(true, sg.y)));
+    const float x_right = static_cast<float>(std::max<double>(sg.x1 + 1, side_at(false, sg.y)));
+    return std::pair{cv::Point2f(x_left, static_cast<float>(y_at(x_left))),
+                     cv::Point2f(x_right, static_cast<float>(y_at(x_right)))};
   };
   auto [tl, tr] = ends(best.front());
   auto [bl, br] = ends(best.back());
