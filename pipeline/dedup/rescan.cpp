@@ -61,6 +61,9 @@ constexpr double kMaxOneSidedShare = 0.25;
 // Codes read on both pages must agree except for this many misreads (or a
 // quarter of the codes compared, whichever is more).
 constexpr int kMaxCodeDisagreements = 1;
+// Two readings of one handwritten code differ by at most this many symbols
+// (a misread or two: 3/8, 5/S...); more, and they are two different codes.
+constexpr int kMaxMisreadSymbols = 2;
 // Rows whose signed decision may differ between two scans of one sheet (the
 // candidate patterns searched: 1 + 9 + 36 index ranges).
 constexpr int kMaxPatternFlips = 2;
@@ -79,6 +82,15 @@ Quad inset(const Quad& q, float fx, float fy) {
   Quad out;
   out.pts = {at(fx, fy), at(1 - fx, fy), at(1 - fx, 1 - fy), at(fx, 1 - fy)};
   return out;
+}
+
+// Symbols that differ between two codes, position by position ("H2E 2E9"
+// vs "H2E 2E8": 1); codes of different lengths differ everywhere.
+int differing_symbols(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return static_cast<int>(std::max(a.size(), b.size()));
+  int n = 0;
+  for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
+  return n;
 }
 
 bool quad_is_set(const Quad& q) {
@@ -250,35 +262,30 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
   // Candidates: sheets whose signed pattern is the same or differs in up to
   // kMaxPatternFlips rows (the signed decision may differ on a faint
   // signature), each pattern one index range. The codes read on a candidate
-  // must tell the same story (a misread aside): counted in the same query, so
-  // most candidates of a large project are ruled out before any image
-  // comparison.
-  std::string mine_codes;  // "SELECT row AS row_no, ?N AS code UNION ALL ..." for rows with a code
+  // must tell the same story: rows whose two readings differ by more than a
+  // misread or two (kMaxMisreadSymbols) are disagreements.
+  auto st = db.prepare(
+      "SELECT p.id, p.fingerprint FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
+      "AND p.kind = 'signatures' AND p.status != 'failed' "
+      "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ORDER BY p.id");
+  auto codes_of = db.prepare(
+      "SELECT row_no, postal_code FROM rows WHERE page_id = ?1 AND postal_code IS NOT NULL");
+  std::array<std::optional<std::string>, kRowsPerSheet + 1> mine_codes;
   for (const auto& r : rows) {
-    if (r.row_no < 1 || r.row_no > kRowsPerSheet || !r.postal_code) continue;
-    mine_codes += std::string(mine_codes.empty() ? "" : " UNION ALL ") + "SELECT " +
-                  std::to_string(r.row_no) + " AS row_no, ?" + std::to_string(3 + r.row_no) +
-                  " AS code";
+    if (r.row_no >= 1 && r.row_no <= kRowsPerSheet) mine_codes[r.row_no] = r.postal_code;
   }
-  const std::string agreement =
-      mine_codes.empty()
-          ? "0, 0"
-          : "(SELECT count(*) FROM rows r JOIN (" + mine_codes +
-                ") m ON m.row_no = r.row_no WHERE r.page_id = p.id AND r.postal_code "
-                "IS NOT NULL AND r.postal_code != m.code), "
-                "(SELECT count(*) FROM rows r JOIN (" +
-                mine_codes +
-                ") m ON m.row_no = r.row_no WHERE r.page_id = p.id AND r.postal_code "
-                "IS NOT NULL)";
-  auto st =
-      db.prepare("SELECT p.id, p.fingerprint, " + agreement +
-                 " FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
-                 "AND p.kind = 'signatures' AND p.status != 'failed' "
-                 "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ORDER BY p.id");
-  for (const auto& r : rows) {
-    if (r.row_no >= 1 && r.row_no <= kRowsPerSheet && r.postal_code)
-      st.bind(3 + r.row_no, *r.postal_code);
-  }
+  auto codes_disagree = [&](std::int64_t page_id) {
+    int disagree = 0, compared = 0;
+    codes_of.bind(1, page_id);
+    while (codes_of.step()) {
+      const auto row_no = codes_of.int64(0);
+      if (row_no < 1 || row_no > kRowsPerSheet || !mine_codes[row_no]) continue;
+      ++compared;
+      disagree += differing_symbols(*mine_codes[row_no], codes_of.text(1)) > kMaxMisreadSymbols;
+    }
+    codes_of.reset();
+    return disagree > std::max(kMaxCodeDisagreements, compared / 4);
+  };
   std::optional<std::int64_t> best_id;
   double best = -2;
   std::vector<std::string> patterns;
@@ -288,8 +295,7 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
     st.bind(1, prefix + ":").bind(2, prefix + ";");  // ';' sorts right after ':'
     while (st.step()) {
       const std::int64_t id = st.int64(0);
-      const auto disagree = st.int64(2), compared = st.int64(3);
-      if (disagree > std::max<std::int64_t>(kMaxCodeDisagreements, compared / 4)) continue;
+      if (codes_disagree(id)) continue;
       const auto score = compare_fingerprints(fingerprint, st.text(1));
       if (same_sheet(score) && score.similarity > best) {
         best = score.similarity;
