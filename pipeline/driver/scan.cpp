@@ -7,6 +7,7 @@
 #include <ctime>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "core/i18n.h"
@@ -103,6 +104,11 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
 
   std::vector<FileJob> jobs;
   std::vector<PageTask> tasks;
+  // Files already planned in this run: a second file with the same bytes
+  // (one sheet saved under two names) finds the first still pending, and must
+  // not be read again into the same file's pages. (One that failed already
+  // is probed again, so that its failure is reported under both names.)
+  std::set<std::int64_t> planned;
   {
     Progress progress(tr("fichiers", "files"), static_cast<long>(found.size()),
                       options.progress_bar);
@@ -124,7 +130,8 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
       FileJob job;
       job.path = f.path;
       if (auto existing = store.find_file(sha)) {
-        if (existing->status == "done") {
+        const bool pending_here = planned.count(existing->id) && existing->status != "failed";
+        if (existing->status == "done" || pending_here) {
           ++summary.files_already;
           if (existing->path == shown) {
             spdlog::info("{}: {}", shown,
@@ -151,6 +158,7 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
         forget_unreadable_file(store, f.path);
         ++summary.files_new;
       }
+      planned.insert(job.file_id);
       try {
         job.probed = probe_file(f.path, options.ingest);
       } catch (const InputError& e) {
