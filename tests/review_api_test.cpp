@@ -653,6 +653,188 @@ TEST_F(ReviewApi, SqlMetacharactersAreStoredLiterally) {
   EXPECT_EQ(fx.count("SELECT count(*) FROM rows"), 27);
 }
 
+TEST_F(ReviewApi, SqlMetacharactersInEveryFieldAreRefusedOrStoredLiterally) {
+  const std::string sql = "1' OR '1'='1'; DROP TABLE rows;--";
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  const std::string path = "/api/rows/" + std::to_string(id) + "/decision";
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  // Typed fields are checked before anything reaches the database: 400, nothing written.
+  const std::vector<std::pair<std::string, json>> refused = {
+      {path, {{"version", 1}, {"signed", true}, {"postal_code", "H2E 2E9'; DROP TABLE rows;--"}}},
+      {path, {{"version", sql}, {"signed", true}, {"postal_code", nullptr}}},
+      {path, {{"version", 1}, {"signed", sql}, {"postal_code", nullptr}}},
+      {path, {{"version", 1}, {"signed", false}, {"postal_code", nullptr}, {"mark", sql}}},
+      {"/api/open", {{"key", "row:" + std::to_string(id) + "' OR '1'='1"}}},
+      {"/api/open", {{"key", sql}}},
+      {"/api/next", {{"batch", sql}}},
+      {"/api/next", {{"batch", "1 OR 1=1"}}},
+      {"/api/next", {{"skip", json::array({"row:1", sql})}}},
+      {"/api/qa/next", {{"batch", sql}}},
+      {"/api/qa/next", {{"skip", json::array({sql})}}},
+      {"/api/sheets/" + std::to_string(fx.unread_page) + "/decision",
+       {{"version", 1},
+        {"not_a_sheet", false},
+        {"rows", json::array({{{"row", 1}, {"signed", true}, {"postal_code", sql}}})}}},
+      {"/api/sheets/" + std::to_string(fx.unread_page) + "/decision",
+       {{"version", 1},
+        {"not_a_sheet", false},
+        {"rows", json::array({{{"row", sql}, {"signed", true}, {"postal_code", nullptr}}})}}},
+      {"/api/duplicates/" + std::to_string(fx.duplicate_page) + "/decision",
+       {{"version", 1}, {"confirm", sql}}},
+      {"/api/qa/" + std::to_string(fx.row_ids[1]) + "/check",
+       {{"version", 1}, {"signed", true}, {"postal_code", sql}}},
+  };
+  for (const auto& [url, body] : refused) {
+    auto res = alice.post(url, body);
+    ASSERT_TRUE(res) << url << " " << body.dump();
+    EXPECT_EQ(res->status, 400) << url << " " << body.dump() << " -> " << res->body;
+    EXPECT_EQ(json::parse(res->body)["error"].get<std::string>().empty(), false);
+  }
+  // In URLs: not a route (404), never a query.
+  for (const std::string url : {"/api/rows/4%27%20OR%201=1/decision", "/api/rows/4;/decision",
+                                "/api/qa/1%20OR%201/check"}) {
+    auto res = alice.post(url, {{"version", 1}, {"signed", true}, {"postal_code", nullptr}});
+    ASSERT_TRUE(res) << url;
+    EXPECT_EQ(res->status, 404) << url;
+  }
+  auto img = alice.get("/api/image/row/1%20OR%201=1/code");
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->status, 404);
+  // Free text (the reason filter, a QA note, a name) is bound, stored and matched literally.
+  EXPECT_TRUE(alice.ok(alice.post("/api/next", {{"reason", sql}}))["item"].is_null());
+  // (The QA sample draws among accepted rows, which have no reason: the filter is
+  // bound but matches every row there.)
+  EXPECT_EQ(alice.ok(alice.post("/api/qa/next", {{"reason", sql}}))["item"]["status"], "accepted");
+  json qa = alice.ok(alice.post("/api/qa/next", json::object()))["item"];
+  ASSERT_FALSE(qa.is_null());
+  alice.ok(alice.post("/api/qa/" + std::to_string(qa["id"].get<std::int64_t>()) + "/check",
+                      {{"version", qa["version"]},
+                       {"signed", qa["signed"]},
+                       {"postal_code", qa["postal_code"]},
+                       {"note", sql}}));
+  auto name = browser(sql);
+  name.ok(name.post("/api/next", json::object()));
+  Store store(fx.db);
+  auto note = store.connection().prepare("SELECT note FROM qa_checks");
+  ASSERT_TRUE(note.step());
+  EXPECT_EQ(note.text(0), sql);
+  auto lease = store.connection().prepare("SELECT count(*) FROM review_leases WHERE reviewer = ?");
+  lease.bind(1, sql);
+  ASSERT_TRUE(lease.step());
+  EXPECT_EQ(lease.int64(0), 1);
+  // Nothing else changed: every row still there, no decision recorded, row 4 untouched.
+  EXPECT_EQ(fx.count("SELECT count(*) FROM rows"), 27);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions"), 0);
+  EXPECT_EQ(fx.row(id)["version"], 1);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM pages WHERE version != 1"), 0);
+}
+
+TEST_F(ReviewApi, MalformedAndOversizedBodiesGetAClearErrorAndChangeNothing) {
+  auto alice = browser("Alice");
+  const auto id = fx.row_ids[4];
+  alice.ok(alice.post("/api/open", {{"key", "row:" + std::to_string(id)}}));
+  const std::string path = "/api/rows/" + std::to_string(id) + "/decision";
+  const std::string good = R"({"version":1,"signed":true,"postal_code":"H2E 2E9"})";
+  const std::vector<std::pair<std::string, int>> bodies = {
+      {std::string(32 * 1024 + 1, ' '), 413},
+      {good + std::string(40 * 1024, ' '), 413},
+      {"", 400},
+      {"null", 400},
+      {"\"text\"", 400},
+      {std::string(16000, '[') + std::string(16000, ']'), 400},  // deeply nested, within the limit
+      {"{\"version\":1,\"signed\":true,\"postal_code\":\"H2E\xff\xfe 2E9\"}", 400},  // not UTF-8
+      {"{\"version\":1e400,\"signed\":true,\"postal_code\":null}", 400},
+      {"{\"version\":1.5,\"signed\":true,\"postal_code\":null}", 400},
+      {"{\"version\":-1,\"signed\":true,\"postal_code\":null}", 400},
+      {"{\"version\":99999999999999999999999,\"signed\":true,\"postal_code\":null}", 400},
+      {"{\"version\":1,\"signed\":true,\"postal_code\":null", 400},
+      {"{\"version\":1,\"signed\":true,\"postal_code\":null}" + std::string(1, '\0') + "x", 400},
+      {std::string("\xef\xbb\xbf") + good + "x", 400},
+  };
+  for (const auto& [body, status] : bodies) {
+    auto res = alice.post_raw(path, body);
+    ASSERT_TRUE(res) << body.substr(0, 60);
+    EXPECT_EQ(res->status, status) << body.substr(0, 60) << " -> " << res->body;
+    const json err = json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(err.is_object()) << res->body;
+    EXPECT_TRUE(err.contains("error")) << res->body;
+  }
+  // A header far too long is refused by the HTTP layer, and the server still answers.
+  httplib::Client raw("127.0.0.1", server->port());
+  auto res = raw.Get("/api/config", {{"X-Long", std::string(64 * 1024, 'a')}});
+  EXPECT_TRUE(!res || res->status >= 400);
+  EXPECT_EQ(fx.row(id)["version"], 1);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions"), 0);
+  alice.ok(alice.post_raw(path, good));
+  EXPECT_EQ(fx.row(id)["version"], 2);
+}
+
+TEST_F(ReviewApi, AssetUrlsNeverReachTheFileSystem) {
+  auto alice = browser("Alice");
+  for (const std::string bad :
+       {"/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd", "//etc/passwd",
+        "/app.js%00.png", "/app.js/..%2f..%2f..%2fetc%2fpasswd", "/index.html", "/web/app.js",
+        "/./app.css/../../../etc/passwd", "/favicon.svg%2f..%2f..%2fetc%2fpasswd",
+        "/api/image/row/1/code/../../../../../etc/passwd", "/api/image/page/1%2f..%2f..%2fetc",
+        "/api/image/page/1/..", "/%5c..%5c..%5cetc%5cpasswd"}) {
+    auto r = alice.get(bad);
+    ASSERT_TRUE(r) << bad;
+    EXPECT_NE(r->status, 200) << bad;
+    EXPECT_GE(r->status, 400) << bad;
+    EXPECT_EQ(r->body.find("root:"), std::string::npos) << bad;
+  }
+}
+
+TEST(ReviewAccess, ANonLoopbackAddressRefusesMissingAndWrongTokens) {
+  Fixture fx;
+  ReviewOptions options;
+  options.db = fx.db;
+  options.host = "0.0.0.0";  // every interface: a token is generated
+  options.port = 0;
+  ReviewServer server(options);
+  server.start();
+  ASSERT_TRUE(server.token().has_value());
+  const std::string token = *server.token();
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_NE(server.url().find("?token=" + token), std::string::npos);
+  httplib::Client c("127.0.0.1", server.port());
+  const std::string cookie = "petiscan_token_" + std::to_string(server.port()) + "=";
+  std::string wrong = token;
+  wrong[0] = wrong[0] == 'a' ? 'b' : 'a';
+  for (const char* path : {"/", "/app.js", "/api/config", "/api/filters", "/api/image/page/1",
+                           "/api/image/row/1/code"}) {
+    EXPECT_EQ(c.Get(path)->status, 401) << path;
+    EXPECT_EQ(c.Get(path, {{"Authorization", "Bearer " + wrong}})->status, 401) << path;
+    EXPECT_EQ(c.Get(path, {{"Authorization", "Bearer " + token.substr(0, 31)}})->status, 401)
+        << path;
+    EXPECT_EQ(c.Get(path, {{"Authorization", "Basic " + token}})->status, 401) << path;
+    EXPECT_EQ(c.Get(path, {{"Cookie", cookie + wrong}})->status, 401) << path;
+    EXPECT_EQ(c.Get(std::string(path) + "?token=" + wrong)->status, 401) << path;
+    EXPECT_EQ(c.Get(std::string(path) + "?token=")->status, 401) << path;
+  }
+  // A state change with the CSRF value but no token: refused before any handler.
+  const std::string csrf =
+      json::parse(c.Get("/api/config", {{"Authorization", "Bearer " + token}})->body)["csrf"];
+  for (const char* path : {"/api/login", "/api/next", "/api/undo"}) {
+    auto res = c.Post(path, {{"X-Petiscan-CSRF", csrf}}, R"({"name":"Eve"})", "application/json");
+    EXPECT_EQ(res->status, 401) << path;
+    EXPECT_EQ(json::parse(res->body)["error"], "token_required") << path;
+    res = c.Post(path, {{"X-Petiscan-CSRF", csrf}, {"Authorization", "Bearer " + wrong}},
+                 R"({"name":"Eve"})", "application/json");
+    EXPECT_EQ(res->status, 401) << path;
+  }
+  EXPECT_EQ(fx.count("SELECT count(*) FROM review_leases"), 0);
+  EXPECT_EQ(fx.count("SELECT count(*) FROM decisions"), 0);
+  // The right token opens everything.
+  EXPECT_EQ(c.Get("/api/config", {{"Cookie", cookie + token}})->status, 200);
+  auto login =
+      c.Post("/api/login", {{"X-Petiscan-CSRF", csrf}, {"Authorization", "Bearer " + token}},
+             R"({"name":"Ève"})", "application/json");
+  EXPECT_EQ(login->status, 200);
+  server.stop();
+}
+
 TEST(ReviewInput, NamesAreTrimmedUtf8WithoutControls) {
   using review::clean_reviewer_name;
   EXPECT_EQ(clean_reviewer_name("  Hélène Côté "), "Hélène Côté");

@@ -143,7 +143,7 @@ std::string Server::url() const {
   return u;
 }
 
-void Server::start() {
+void Server::prepare() {
   if (options_.port < 0 || options_.port > 65535) {
     throw UsageError(tr("--port : de 1 à 65535", "--port: 1 to 65535"));
   }
@@ -152,6 +152,10 @@ void Server::start() {
   service_ = std::make_unique<ReviewService>(options_.db);
   install_routes();
   http_.set_payload_max_length(kMaxBodyBytes);
+}
+
+void Server::start() {
+  prepare();
   http_.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   // cpp-httplib sets SO_REUSEPORT by default, which lets a second server bind
   // the same port silently (the kernel would then split the requests between

@@ -37,14 +37,34 @@ inline constexpr const char* kTokenCookie = "petiscan_token_";
 // Random bytes from OpenSSL, as lowercase hex (tokens, session ids).
 std::string random_hex(std::size_t bytes);
 
+// cpp-httplib's server with its request processing reachable from any
+// stream, not only from a socket it accepted.
+class HttpServer : public httplib::Server {
+ public:
+  // Reads one request from `stream`, routes it and writes the answer back.
+  bool process(httplib::Stream& stream) {
+    bool closed = false;
+    return process_request(stream, true, closed, nullptr);
+  }
+};
+
 class Server {
  public:
   explicit Server(ReviewOptions options);
   ~Server();
-  void start();
+  // Checks the options, opens the project database and installs the routes:
+  // everything start() does except binding the address.
+  void prepare();
+  void start();  // prepare(), then listens
   void stop();
+  // Answers one request read from `stream`, through the same access checks
+  // and routes as a request from a socket (the fuzz target's way in, no
+  // socket involved). Needs prepare().
+  bool handle(httplib::Stream& stream) { return http_.process(stream); }
   int port() const { return port_; }
   const std::optional<std::string>& token() const { return token_; }
+  // The value the page sends in kCsrfHeader (also served by /api/config).
+  const std::string& csrf() const { return csrf_; }
   std::string url() const;
 
  private:
@@ -59,7 +79,7 @@ class Server {
   std::string csrf_;
   std::unique_ptr<ReviewService> service_;
   PageCache pages_;
-  httplib::Server http_;
+  HttpServer http_;
   std::thread thread_;
   int port_ = 0;
   std::mutex sessions_mutex_;

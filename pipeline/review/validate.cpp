@@ -69,7 +69,11 @@ ApiError bad_request(const std::string& field, std::string_view fr_why, std::str
 }
 
 nlohmann::json parse_object(const std::string& body) {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // nlohmann's parser stops at a NUL byte as at the end of the text: what
+  // follows would be ignored, so a body holding one is refused whole.
+  const bool has_nul = body.find('\0') != std::string::npos;
+  auto j = has_nul ? nlohmann::json(nlohmann::json::value_t::discarded)
+                   : nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     throw ApiError(400, "bad_json", "le corps de la requête doit être un objet JSON",
                    "the request body must be a JSON object");
