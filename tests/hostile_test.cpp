@@ -61,6 +61,30 @@ std::string tiny_pdf(const std::vector<std::string>& objects) {
 const std::string kCatalog = "<< /Type /Catalog /Pages 2 0 R >>";
 const std::string kPages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
 
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A page tree `depth` levels deep (each /Pages node has one kid), ending in a
+// page, or, with `loop`, in a kid that is the root again.
+std::string deep_page_tree(int depth, bool loop) {
+  std::vector<std::string> objects = {kCatalog};
+  for (int k = 0; k < depth; ++k) {
+    const int self = 2 + k;
+    const int kid = k + 1 < depth || !loop ? self + 1 : 2;
+    objects.push_back("<< /Type /Pages " +
+                      (k > 0 ? "/Parent " + std::to_string(self - 1) + " 0 R " : std::string()) +
+                      "/Kids [" + std::to_string(kid) + " 0 R] /Count 1 >>");
+  }
+  if (!loop) {
+    objects.push_back("<< /Type /Page /Parent " + std::to_string(depth + 1) +
+                      " 0 R /MediaBox [0 0 612 792] >>");
+  }
+  return tiny_pdf(objects);
+}
+
 struct Corpus {
   std::vector<std::string> bad;   // files that must be reported unreadable
   std::vector<std::string> good;  // odd but valid files that must be read
@@ -69,6 +93,7 @@ struct Corpus {
 // Writes the corpus into `dir` and says what is expected of each file.
 Corpus write_corpus(const fs::path& dir) {
   Corpus c;
+  fs::create_directories(dir);
   auto bad = [&](const std::string& name, const std::string& bytes) {
     test::write_file(dir / name, bytes);
     c.bad.push_back(name);
@@ -122,12 +147,14 @@ Corpus write_corpus(const fs::path& dir) {
   bad("tree-loop.pdf", tiny_pdf({kCatalog, "<< /Type /Pages /Kids [2 0 R] /Count 1 >>"}));
   bad("garbage.pdf", "%PDF-1.7\n" + noise);
   bad("no-pages.pdf", tiny_pdf({kCatalog, "<< /Type /Pages /Kids [] /Count 0 >>"}));
+  bad("deep-tree-loop.pdf", deep_page_tree(500, true));
   // Other formats under our extensions.
   bad("anim.png", "GIF89a" + noise.substr(0, 200));
   bad("bitmap.jpg", bytes_of(sheet, ".bmp"));
   bad("archive.pdf", "PK\x03\x04" + noise.substr(0, 200));
   bad("png-bad-crc.png", png.substr(0, 29) + "\xDE\xAD\xBE\xEF" + png.substr(33));
-  // Odd but valid: wrong extensions, a deeply nested (harmless) PDF.
+  // Odd but valid: wrong extensions, deeply nested (harmless) PDFs: arrays,
+  // dictionaries, a page tree 2,000 levels deep.
   test::write_file(dir / "really-png.tif", png);
   test::write_file(dir / "really-jpeg.png", jpg);
   c.good = {"really-png.tif", "really-jpeg.png"};
@@ -136,6 +163,13 @@ Corpus write_corpus(const fs::path& dir) {
                              "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Deep " +
                                  std::string(100000, '[') + std::string(100000, ']') + " >>"}));
   c.good.push_back("nested.pdf");
+  test::write_file(dir / "deep-dict.pdf",
+                   tiny_pdf({kCatalog, kPages,
+                             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources " +
+                                 repeat("<< /A ", 50000) + repeat(">> ", 50000) + ">>"}));
+  c.good.push_back("deep-dict.pdf");
+  test::write_file(dir / "deep-tree.pdf", deep_page_tree(2000, false));
+  c.good.push_back("deep-tree.pdf");
   // A folder that links to itself and a link to nothing.
   fs::create_directories(dir / "sub");
   fs::create_directory_symlink(dir, dir / "sub" / "loop");
@@ -150,11 +184,16 @@ TEST(Hostile, EveryBadFileIsReportedAndTheRestIsRead) {
   const fs::path db = dir / "p.db";
   auto r = run_petiscan({"scan", (dir / "in").string(), "--db", db.string()});
   EXPECT_EQ(r.exit_code, 1) << r.err;
+  // "file: why", or "file, page N: why" when the file opened but a page did not.
+  auto reported = [&](const std::string& name) {
+    return r.out.find("/" + name + ":") != std::string::npos ||
+           r.out.find("/" + name + ", page") != std::string::npos;
+  };
   for (const auto& name : corpus.bad) {
-    EXPECT_NE(r.out.find(name + ":"), std::string::npos) << name << " not reported:\n" << r.out;
+    EXPECT_TRUE(reported(name)) << name << " not reported:\n" << r.out;
   }
   for (const auto& name : corpus.good) {
-    EXPECT_EQ(r.out.find(name + ":"), std::string::npos) << name << " reported:\n" << r.out;
+    EXPECT_FALSE(reported(name)) << name << " reported:\n" << r.out;
   }
   db::Connection conn(db, db::Connection::Mode::ReadOnly);
   auto ok = conn.prepare("SELECT count(*) FROM files WHERE status = 'done'");
