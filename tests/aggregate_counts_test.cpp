@@ -307,7 +307,7 @@ TEST(ReviewReasons, AnUncertainOrientationSendsEveryRowToReviewWithItsReason) {
   set_lang(Lang::Fr);
 }
 
-TEST(AggregateStatus, IsFastOnALargeProject) {
+TEST(AggregateStatus, TotalsALargeProject) {
   // 20,000 sheets (180,000 rows): a big petition. Status must stay well under a second.
   TempDir dir;
   Store store(dir / "big.db");
@@ -350,8 +350,8 @@ TEST(AggregateStatus, IsFastOnALargeProject) {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(compute_totals(store).signatures, 120000);
-  EXPECT_LT(ms, 900.0) << "status took " << ms
-                       << " ms";  // "well under a second", on a loaded machine
+  // Printed, not asserted: no timed unit tests (the figure is quoted from here
+  // and from scripts/bench, on a quiet machine).
   std::cout << "status on 20,000 sheets: " << ms << " ms\n";
 }
 

@@ -266,7 +266,7 @@ TEST(DedupFingerprint, ThroughTheGeometryStages) {
       compare_fingerprints(sheet_fingerprint(a.gray, ga), sheet_fingerprint(c.gray, gc))));
 }
 
-TEST(DedupFindRescan, StaysFastAmongThousandsOfFullSheets) {
+TEST(DedupFindRescan, NoMatchAmongThousandsOfUnrelatedFullSheets) {
   // 3,000 full sheets (the same signed pattern: every one a candidate), with
   // random handwriting grids and random codes, in one project.
   TempDir dir;
@@ -312,9 +312,8 @@ TEST(DedupFindRescan, StaysFastAmongThousandsOfFullSheets) {
   const double ms_codes = time_ms(with_codes), ms_none = time_ms(no_codes);
   std::cout << "find_rescan among 3,000 candidates: " << ms_codes << " ms with codes, " << ms_none
             << " ms without codes\n";
-  // Bounds with room for a loaded CI machine (measured alone: ~80 ms and ~800 ms).
-  EXPECT_LT(ms_codes, 1000.0);
-  EXPECT_LT(ms_none, 4000.0);
+  // The time is printed, not asserted: speed is measured by scripts/bench, never
+  // by a timed unit test (measured alone: ~80 ms and ~800 ms; ASan is 8x slower).
 }
 
 }  // namespace
