@@ -4,15 +4,15 @@
 //
 //   petiscan-bench-decode [--jobs N] FILE...
 //   prints: {"pages": P, "seconds": S, "jobs": N}
-#include "core/errors.h"
-#include "ingest/ingest.h"
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/errors.h"
+#include "ingest/ingest.h"
 
 int main(int argc, char** argv) {
   using namespace petiscan;
