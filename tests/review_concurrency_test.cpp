@@ -81,11 +81,13 @@ class Client {
     http_.set_read_timeout(120);
     http_.set_write_timeout(120);
   }
-  bool login(const std::string& name) {
+  // Empty when logged in, else what went wrong.
+  std::string login(const std::string& name) {
     auto res = post("/api/login", {{"name", name}});
-    if (!res || res->status != 200) return false;
+    if (!res) return "login: no answer (" + httplib::to_string(res.error()) + ")";
+    if (res->status != 200) return "login: status " + std::to_string(res->status);
     session_ = json::parse(res->body)["session"];
-    return true;
+    return {};
   }
   httplib::Result post(const std::string& path, const json& body) {
     httplib::Headers h = {{"X-Petiscan-CSRF", csrf_}};
@@ -113,8 +115,8 @@ struct Tally {
 
 void review_until_empty(int port, const std::string& csrf, const std::string& name, Tally& t) {
   Client c(port, csrf);
-  if (!c.login(name)) {
-    t.errors.push_back(name + ": login failed");
+  if (auto failed = c.login(name); !failed.empty()) {
+    t.errors.push_back(name + ": " + failed);
     return;
   }
   int taken = 0;
@@ -257,7 +259,7 @@ TEST(ReviewConcurrency, TwentyReviewersMakeAThousandDecisionsNoneLostNoneTwice) 
   EXPECT_EQ(totals.sheets, kRowsToReview / kRowsPerSheet + 1);
 
   Client c(server.port(), csrf);
-  ASSERT_TRUE(c.login("Vérificatrice"));
+  ASSERT_EQ(c.login("Vérificatrice"), "");
   auto progress = c.get("/api/progress");
   ASSERT_TRUE(progress);
   const json p = json::parse(progress->body);

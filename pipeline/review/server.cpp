@@ -160,15 +160,22 @@ void Server::start() {
   // cpp-httplib sets SO_REUSEPORT by default, which lets a second server bind
   // the same port silently (the kernel would then split the requests between
   // two processes). SO_REUSEADDR alone still allows a quick restart.
-  http_.set_socket_options([](socket_t sock) {
+  socket_t listening = INVALID_SOCKET;
+  http_.set_socket_options([&listening](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = sock;
   });
   if (options_.port == 0) {
     port_ = http_.bind_to_any_port(options_.host);
   } else {
     port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
+  // Debian's compiled cpp-httplib listens with a backlog of 5: twenty
+  // reviewers opening the page at once overflow it and some connections wait
+  // out a SYN retransmission or fail. Listening again on the bound socket
+  // only raises the backlog.
+  if (port_ > 0 && listening != INVALID_SOCKET) ::listen(listening, kListenBacklog);
   if (port_ <= 0) {
     throw UsageError(tr("impossible d'écouter sur " + options_.host + ":" +
                             std::to_string(options_.port) +

@@ -26,6 +26,8 @@ inline constexpr std::size_t kMaxBodyBytes = 32 * 1024;
 // 48 threads serve 8 reviewers without one waiting for another's idle
 // connection. Idle threads cost only their stacks.
 inline constexpr std::size_t kHttpThreads = 48;
+// Connections the kernel queues before the server accepts them.
+inline constexpr int kListenBacklog = 128;
 
 // Header names the page sends with every state-changing request.
 inline constexpr const char* kCsrfHeader = "X-Petiscan-CSRF";
