@@ -244,6 +244,43 @@ TEST(DedupFindRescan, FindsTheFirstScanInTheDatabase) {
   EXPECT_FALSE(find_rescan(db, "", rows_of(s)));
 }
 
+TEST(DedupFindRescan, SheetsOfOneSignatureAreToldApartByTheirCode) {
+  // Two sheets with one signature each look alike at the fingerprint's scale
+  // more easily than full ones: their one code decides, with the recognizer's
+  // likely runner-up readings taken into account.
+  TempDir dir;
+  Store store(dir / "p.db");
+  test::HandProject hp(store);
+  hp.batch("b");
+  auto& db = store.connection();
+  const auto s = spec(41, {"H5C 9G5"}, 1);
+  const Scan paper = scan_of(s);
+  PageRecord p;
+  p.file_id = hp.file("first.png");
+  p.page_no = 1;
+  p.content_hash = "first";
+  p.kind = PageKind::Signatures;
+  auto first_rows = rows_of(s);
+  first_rows[0].alternatives = {{{"code", "H5C 9G6"}, {"p", 0.2}}};
+  const auto first = store.save_page(p, first_rows);
+  db.prepare("UPDATE pages SET fingerprint = ? WHERE id = ?")
+      .bind(1, fp(paper))
+      .bind(2, first)
+      .run();
+  const Scan again = rescan(paper.image, paper.geometry, Rescan::Scanner, 7);
+
+  EXPECT_EQ(find_rescan(db, fp(again), rows_of(s)), first);
+  auto other = rows_of(s);
+  other[0].postal_code = "J0H 5P5";  // another household: another sheet
+  EXPECT_FALSE(find_rescan(db, fp(again), other));
+  // Read differently on the second scan, but the runner-up readings agree.
+  other[0].alternatives = {{{"code", "H5C 9C5"}, {"p", 0.3}}};
+  EXPECT_EQ(find_rescan(db, fp(again), other), first);
+  // An unlikely runner-up does not count.
+  other[0].alternatives = {{{"code", "H5C 9C5"}, {"p", 0.01}}};
+  EXPECT_FALSE(find_rescan(db, fp(again), other));
+}
+
 TEST(DedupFingerprint, ThroughTheGeometryStages) {
   // End to end: the geometry stages find the table on both scans.
   const auto s = spec(31, kCodes, 5);

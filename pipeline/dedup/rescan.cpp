@@ -58,12 +58,16 @@ constexpr double kSigWeight = 1.0, kCodeWeight = 0.0;
 // agree, which rules the different sheets out.
 constexpr double kSameSheetSimilarity = 0.57;
 constexpr double kMaxOneSidedShare = 0.25;
-// Codes read on both pages must agree except for this many misreads (or a
-// quarter of the codes compared, whichever is more).
-constexpr int kMaxCodeDisagreements = 1;
+// Codes read on both pages must agree, except for one in this many (rounded
+// down): a sheet with 1-3 codes compared has none to spare, so two sheets of
+// one signature each are told apart by their one code.
+constexpr int kCodesPerAllowedDisagreement = 4;
 // Two readings of one handwritten code differ by at most this many symbols
 // (a misread or two: 3/8, 5/S...); more, and they are two different codes.
 constexpr int kMaxMisreadSymbols = 2;
+// The recognizer's runner-up readings of a code taken into account when two
+// readings are compared: those at least this likely.
+constexpr double kMinAlternativeP = 0.05;
 // Rows whose signed decision may differ between two scans of one sheet (the
 // candidate patterns searched: 1 + 9 + 36 index ranges).
 constexpr int kMaxPatternFlips = 2;
@@ -91,6 +95,30 @@ int differing_symbols(std::string_view a, std::string_view b) {
   int n = 0;
   for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
   return n;
+}
+
+// A code as read, and its likely runner-up readings.
+std::vector<std::string> readings(const std::string& code, const nlohmann::json& alternatives) {
+  std::vector<std::string> out = {code};
+  if (!alternatives.is_array()) return out;
+  for (const auto& a : alternatives) {
+    if (a.is_object() && a.value("p", 0.0) >= kMinAlternativeP && a.contains("code") &&
+        a["code"].is_string()) {
+      out.push_back(a["code"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+// Two readings of a row tell of two different codes: no pair of their likely
+// readings is within a misread or two of each other.
+bool different_codes(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (differing_symbols(x, y) <= kMaxMisreadSymbols) return false;
+    }
+  }
+  return true;
 }
 
 bool quad_is_set(const Quad& q) {
@@ -269,22 +297,26 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
       "AND p.kind = 'signatures' AND p.status != 'failed' "
       "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ORDER BY p.id");
   auto codes_of = db.prepare(
-      "SELECT row_no, postal_code FROM rows WHERE page_id = ?1 AND postal_code IS NOT NULL");
-  std::array<std::optional<std::string>, kRowsPerSheet + 1> mine_codes;
+      "SELECT row_no, postal_code, alternatives FROM rows WHERE page_id = ?1 AND postal_code IS "
+      "NOT NULL");
+  std::array<std::vector<std::string>, kRowsPerSheet + 1> mine_codes;
   for (const auto& r : rows) {
-    if (r.row_no >= 1 && r.row_no <= kRowsPerSheet) mine_codes[r.row_no] = r.postal_code;
+    if (r.row_no >= 1 && r.row_no <= kRowsPerSheet && r.postal_code) {
+      mine_codes[r.row_no] = readings(*r.postal_code, r.alternatives);
+    }
   }
   auto codes_disagree = [&](std::int64_t page_id) {
     int disagree = 0, compared = 0;
     codes_of.bind(1, page_id);
     while (codes_of.step()) {
       const auto row_no = codes_of.int64(0);
-      if (row_no < 1 || row_no > kRowsPerSheet || !mine_codes[row_no]) continue;
+      if (row_no < 1 || row_no > kRowsPerSheet || mine_codes[row_no].empty()) continue;
       ++compared;
-      disagree += differing_symbols(*mine_codes[row_no], codes_of.text(1)) > kMaxMisreadSymbols;
+      const auto alternatives = nlohmann::json::parse(codes_of.text(2), nullptr, false);
+      disagree += different_codes(mine_codes[row_no], readings(codes_of.text(1), alternatives));
     }
     codes_of.reset();
-    return disagree > std::max(kMaxCodeDisagreements, compared / 4);
+    return disagree > compared / kCodesPerAllowedDisagreement;
   };
   std::optional<std::int64_t> best_id;
   double best = -2;
