@@ -234,11 +234,18 @@ TEST(Ingest, AHugePngIsRefusedBeforeDecoding) {
     return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                        static_cast<char>(v >> 8), static_cast<char>(v)};
   };
+  const std::string ihdr = png;
   png += be32(60000) + be32(60000) + std::string("\x08\x00\x00\x00\x00", 5) + be32(0);
   test::write_file(dir / "huge.png", png);
   const std::string reason = reason_of(dir / "huge.png");
   EXPECT_NE(reason.find("60000 x 60000"), std::string::npos) << reason;
   EXPECT_NE(reason.find("limite"), std::string::npos) << reason;
+  // The largest sizes a header can state: their product does not fit in 64
+  // bits (found by fuzz_ingest under UBSan).
+  test::write_file(dir / "widest.png", ihdr + be32(0xffffffff) + be32(0xffffffff) +
+                                           std::string("\x08\x00\x00\x00\x00", 5) + be32(0));
+  EXPECT_NE(reason_of(dir / "widest.png").find("4294967295 x 4294967295"), std::string::npos)
+      << reason_of(dir / "widest.png");
 }
 
 TEST(Ingest, ABrokenPdfPageFailsAlone) {

@@ -205,7 +205,8 @@ std::string read_all(const fs::path& path, std::int64_t max_bytes) {
 
 void check_pixels(std::int64_t w, std::int64_t h, const IngestSettings& s) {
   if (w <= 0 || h <= 0) throw InputError(tr("image sans pixels", "image has no pixels"));
-  if (w * h > s.max_page_pixels) {
+  // w * h may not fit in 64 bits (a PNG header claims up to 2^32 - 1 each way).
+  if (w > s.max_page_pixels / h) {
     throw InputError(tr("image trop grande : ", "image too large: ") + std::to_string(w) + " x " +
                      std::to_string(h) + tr(" pixels (limite ", " pixels (limit ") +
                      std::to_string(s.max_page_pixels / 1'000'000) +
