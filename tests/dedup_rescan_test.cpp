@@ -134,7 +134,7 @@ TEST(DedupFingerprint, SameSheetRescannedMatches) {
   const Scan first = scan_of(s);
   const std::string a = fp(first);
   ASSERT_FALSE(a.empty());
-  EXPECT_EQ(a.substr(0, 13), "f1:111111000:");
+  EXPECT_EQ(a.substr(0, 13), "f2:111111000:");
   for (Rescan how : {Rescan::Scanner, Rescan::Turned, Rescan::Skewed, Rescan::Phone}) {
     const Scan again = rescan(first.image, first.geometry, how, 3);
     const auto score = compare_fingerprints(a, fp(again));

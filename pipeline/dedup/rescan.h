@@ -9,7 +9,7 @@
 // different sheets signed by the same households share postal codes, never
 // the strokes of their signatures.
 //
-// Text form (stored in pages.fingerprint): "f1:<pattern>:<grid>", where
+// Text form (stored in pages.fingerprint): "f2:<pattern>:<grid>" (the version first), where
 // <pattern> is 9 characters '0'/'1' (rows the geometry found signed) and
 // <grid> one hex digit per grid cell. The pattern leads so that an index on
 // pages.fingerprint finds candidates with a range query.
