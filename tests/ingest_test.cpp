@@ -248,6 +248,25 @@ TEST(Ingest, AHugePngIsRefusedBeforeDecoding) {
       << reason_of(dir / "widest.png");
 }
 
+TEST(Ingest, APdfPageOfImpossibleSizeIsRefusedBeforeRendering) {
+  // Page sizes a PDF may state: 1e107 points high (found by fuzz_ingest under
+  // UBSan), none at all, upside down. poppler rebuilds the missing xref.
+  TempDir dir;
+  auto pdf = [](const std::string& media_box) {
+    return "%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+           "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+           "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [" +
+           media_box + "] >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+  };
+  test::write_file(dir / "tall.pdf", pdf("0 0 612 7" + std::string(107, '9')));
+  EXPECT_NE(reason_of(dir / "tall.pdf").find("trop grande"), std::string::npos)
+      << reason_of(dir / "tall.pdf");
+  test::write_file(dir / "flat.pdf", pdf("0 0 612 0"));
+  EXPECT_NE(reason_of(dir / "flat.pdf"), "");
+  test::write_file(dir / "letter.pdf", pdf("0 0 612 792"));
+  EXPECT_EQ(reason_of(dir / "letter.pdf"), "");
+}
+
 TEST(Ingest, ABrokenPdfPageFailsAlone) {
   const fs::path pdf = fs::path(PETISCAN_TEST_DATA) / "ingest" / "broken_page.pdf";
   IngestSettings s;

@@ -397,8 +397,16 @@ PageImage render_pdf_page(const fs::path& path, int page_no, const IngestSetting
   if (!page) throw InputError(tr("page illisible", "the page cannot be read"));
   const poppler::rectf box = page->page_rect(poppler::media_box);
   const double dpi = settings.pdf_dpi;
-  check_pixels(static_cast<std::int64_t>(box.width() / 72.0 * dpi),
-               static_cast<std::int64_t>(box.height() / 72.0 * dpi), settings);
+  const double w = box.width() / 72.0 * dpi, h = box.height() / 72.0 * dpi;
+  // A PDF states its page size in any number, up to 1e300 points or NaN:
+  // checked as a number before it becomes a pixel count.
+  if (!(w >= 1 && h >= 1)) throw InputError(tr("page sans surface", "the page has no area"));
+  if (!(w <= static_cast<double>(settings.max_page_pixels) / h)) {
+    throw InputError(tr("page trop grande : ", "page too large: ") +
+                     std::to_string(box.width() / 72.0) + " x " +
+                     std::to_string(box.height() / 72.0) + tr(" pouces", " inches"));
+  }
+  check_pixels(static_cast<std::int64_t>(w), static_cast<std::int64_t>(h), settings);
   poppler::page_renderer renderer;
   renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
   renderer.set_image_format(poppler::image::format_gray8);
