@@ -47,6 +47,8 @@ bool same_sheet(const RescanScore& score);
 // The earlier page showing the same physical sheet as the one about to be
 // saved (its fingerprint and rows), or nullopt. Only pages that are not
 // themselves re-scans are candidates, so a chain always points at the first.
+// Handwriting alike on many cells decides alone; a likeness short of that
+// also needs the codes read on both to agree.
 // Called in the single writer thread, before the page is saved.
 std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& fingerprint,
                                         const std::vector<RowRecord>& rows);
