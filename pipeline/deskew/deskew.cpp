@@ -67,15 +67,25 @@ SkewEstimate estimate_skew(const cv::Mat& ink, const DeskewSettings& settings) {
   const int extent = static_cast<int>(std::hypot(ink.cols, ink.rows) / 2) + 2;
   std::vector<int> rows(2 * extent + 2), cols(2 * extent + 2);
 
+  // The coarse pass (180 angles) finds the peak and the confidence on every
+  // kCoarseEvery-th point (the sample is already uniform and shuffled by
+  // position); the fine pass (61 angles) places it with all of them.
+  constexpr size_t kCoarseEvery = 4;
+  std::vector<cv::Point2f> few;
+  few.reserve(pts.size() / kCoarseEvery + 1);
+  for (size_t i = 0; i < pts.size(); i += kCoarseEvery) few.push_back(pts[i]);
   double best = -1, best_angle = 0;
   std::vector<double> coarse;
   for (double a = -45 + settings.coarse_step_deg; a <= 45 + 1e-9; a += settings.coarse_step_deg) {
-    const double v = sharpness(pts, a, extent, rows, cols);
+    const double v = sharpness(few, a, extent, rows, cols);
     coarse.push_back(v);
     if (v > best) best = v, best_angle = a;
   }
-  for (double a = best_angle - settings.fine_range_deg; a <= best_angle + settings.fine_range_deg;
-       a += settings.fine_step_deg) {
+  const double coarse_best = best;
+  best = -1;
+  const double coarse_angle = best_angle;
+  for (double a = coarse_angle - settings.fine_range_deg;
+       a <= coarse_angle + settings.fine_range_deg + 1e-9; a += settings.fine_step_deg) {
     const double v = sharpness(pts, a, extent, rows, cols);
     if (v > best) best = v, best_angle = a;
   }
@@ -92,9 +102,11 @@ SkewEstimate estimate_skew(const cv::Mat& ink, const DeskewSettings& settings) {
     if (d >= kNearMin && d <= kNearMax) near.push_back(v);
     a += settings.coarse_step_deg;
   }
-  const double ref = near.empty() ? best : *std::max_element(near.begin(), near.end());
+  // The peak on the coarse pass's points, at the angle the fine pass found.
+  const double peak = std::max(coarse_best, sharpness(few, best_angle, extent, rows, cols));
+  const double ref = near.empty() ? peak : *std::max_element(near.begin(), near.end());
   est.angle_deg = best_angle > 45 ? best_angle - 90 : best_angle;
-  est.confidence = best > 0 ? std::clamp((best - ref) / best * kGain, 0.0, 1.0) : 0;
+  est.confidence = peak > 0 ? std::clamp((peak - ref) / peak * kGain, 0.0, 1.0) : 0;
   return est;
 }
 
