@@ -41,15 +41,17 @@ struct Segment {
 
 namespace {
 
-// The 1-D morphology of long lines, on runs along each row (linear time, where
-// OpenCV's rectangle kernels cost their length per pixel): gaps shorter than
-// `bridge` between ink are filled (a closing), then runs shorter than `keep`
-// are removed (an opening). Applied in that order, as a closing then an
-// opening with line kernels would be.
-void close_then_open_rows(cv::Mat& m, int bridge, int keep) {
+// The 1-D morphology of long lines, on the runs of ink along each row (linear
+// time, where OpenCV's rectangle kernels cost their length per pixel): runs
+// shorter than `stroke` are removed (letters' strokes), gaps shorter than
+// `bridge` between the remaining runs are filled (a closing), then runs
+// shorter than `keep` are removed (an opening). Applied in that order, as an
+// opening, a closing and an opening with line kernels would be.
+void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep) {
+  std::vector<std::pair<int, int>> runs;  // [start, end) of each kept run
   for (int y = 0; y < m.rows; ++y) {
     uchar* row = m.ptr<uchar>(y);
-    int last_end = -1;  // one past the last ink run's end
+    runs.clear();
     for (int x = 0; x < m.cols;) {
       if (!row[x]) {
         ++x;
@@ -57,19 +59,18 @@ void close_then_open_rows(cv::Mat& m, int bridge, int keep) {
       }
       int end = x;
       while (end < m.cols && row[end]) ++end;
-      if (last_end >= 0 && x - last_end < bridge) std::fill(row + last_end, row + x, uchar(255));
-      last_end = end;
+      if (end - x >= stroke) {
+        if (!runs.empty() && x - runs.back().second < bridge) {
+          runs.back().second = end;
+        } else {
+          runs.emplace_back(x, end);
+        }
+      }
       x = end;
     }
-    for (int x = 0; x < m.cols;) {
-      if (!row[x]) {
-        ++x;
-        continue;
-      }
-      int end = x;
-      while (end < m.cols && row[end]) ++end;
-      if (end - x < keep) std::fill(row + x, row + end, uchar(0));
-      x = end;
+    std::fill(row, row + m.cols, uchar(0));
+    for (const auto& [x0, x1] : runs) {
+      if (x1 - x0 >= keep) std::fill(row + x0, row + x1, uchar(255));
     }
   }
 }
@@ -80,8 +81,7 @@ void close_then_open_rows(cv::Mat& m, int bridge, int keep) {
 cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep) {
   cv::Mat m;
   cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
-  close_then_open_rows(m, 0, stroke);
-  close_then_open_rows(m, bridge, keep);
+  long_runs_rows(m, stroke, bridge, keep);
   return m;
 }
 
