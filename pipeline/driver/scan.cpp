@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
+#include <opencv2/core/utility.hpp>
 #include <optional>
 #include <set>
 #include <thread>
@@ -85,6 +86,13 @@ PageResult run_task(const FileJob& job, const PageTask& task, PageProcessor& pro
 
 ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_processor) {
   ScanSummary summary;
+  // The workers are the parallelism: OpenCV's own thread pool would put a
+  // second set of threads on the same cores (and made "1 job" use two).
+  struct SerialOpenCv {
+    int previous = cv::getNumThreads();
+    SerialOpenCv() { cv::setNumThreads(1); }
+    ~SerialOpenCv() { cv::setNumThreads(previous); }
+  } serial_opencv;
   // The engines first: a missing or broken model stops the run before
   // anything is read or recorded.
   std::vector<std::unique_ptr<PageProcessor>> processors;
