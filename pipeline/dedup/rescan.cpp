@@ -68,7 +68,7 @@ constexpr double kSigWeight = 1.0, kCodeWeight = 0.0;
 // (0.35) and empty sheets (nothing to compare); different sheets whose signed
 // rows are within 2 of each other scored at most 0.64 (a sheet of one
 // signature against another). find_rescan also requires the codes read to
-// agree.
+// agree, unless the handwriting is unmistakable (kCertain* below).
 constexpr double kSameSheetSimilarity = 0.7;
 constexpr double kMaxOneSidedShare = 0.25;
 // The handwriting alone decides, whatever codes were read, when this many
