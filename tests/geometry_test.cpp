@@ -174,6 +174,37 @@ TEST(Signed, GrainIsNotASignatureButASmallSignatureIs) {
   EXPECT_FALSE(decide_signed(measure_cell(dot, s), s).is_signed);
 }
 
+TEST(Signed, AStainFarFainterThanTheSheetsSignaturesIsNotOne) {
+  const SignedSettings s;
+  // The same stroke in pen (gray 40 on paper 235) and as a stain's edge (gray
+  // 190): both pass the ink, width and stroke cues.
+  auto cell = [](int gray_level) {
+    cv::Mat g(100, 600, CV_8U, cv::Scalar(235));
+    cv::ellipse(g, {300, 50}, {200, 25}, 0, 0, 360, cv::Scalar(gray_level), 3);
+    cv::Mat ink = g < 215;
+    return std::make_pair(ink, g);
+  };
+  std::vector<CellInk> ink;
+  std::vector<SignedEstimate> est;
+  for (int level : {40, 60, 190, 245}) {
+    const auto [mask, gray] = cell(level);
+    ink.push_back(measure_cell(mask, s, gray));
+    est.push_back(decide_signed(ink.back(), s));
+  }
+  ASSERT_TRUE(est[0].is_signed && est[1].is_signed && est[2].is_signed);
+  ASSERT_FALSE(est[3].is_signed);  // too light to be ink at all
+  EXPECT_EQ(fainter_than_the_sheet(ink, est, s), 1);
+  EXPECT_TRUE(est[0].is_signed);
+  EXPECT_TRUE(est[1].is_signed);
+  EXPECT_FALSE(est[2].is_signed);                   // the stain
+  EXPECT_LT(est[2].confidence, s.good_confidence);  // a person confirms
+  // Alone on its sheet, a faint signature has nothing to be compared with.
+  std::vector<CellInk> alone = {ink[2]};
+  std::vector<SignedEstimate> alone_est = {decide_signed(ink[2], s)};
+  EXPECT_EQ(fainter_than_the_sheet(alone, alone_est, s), 0);
+  EXPECT_TRUE(alone_est[0].is_signed);
+}
+
 TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   // Faint print: the frame's top rule, the header's and row 1's, and the top
   // of the three vertical rules down to row 2, are gone.

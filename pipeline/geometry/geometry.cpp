@@ -67,7 +67,8 @@ nlohmann::json GeometrySettings::to_json() const {
         {"min_spread", signature.min_spread},
         {"speck_area", signature.speck_area},
         {"min_largest", signature.min_largest},
-        {"good_confidence", signature.good_confidence}}},
+        {"good_confidence", signature.good_confidence},
+        {"min_relative_contrast", signature.min_relative_contrast}}},
       {"classify", {{"blank_max_ink", classify.blank_max_ink}}},
   };
 }
@@ -419,6 +420,9 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   // 8. Each row: boxes in original coordinates, signed or not, ink in the code cell.
   cv::Mat canvas = debug.enabled() ? draw_debug(canon_gray) : cv::Mat();
   const double cw = canon_gray.cols;
+  std::vector<CellInk> signature_ink(kRowsPerSheet);
+  std::vector<SignedEstimate> estimates(kRowsPerSheet);
+  std::vector<cv::Rect> signature_rects(kRowsPerSheet), code_rects(kRowsPerSheet);
   for (int r = 0; r < kRowsPerSheet; ++r) {
     RowGeometry& row = g.rows[r];
     const double y0 = layout.boundaries[r], y1 = layout.boundaries[r + 1];
@@ -437,18 +441,33 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
         cv::Rect(0, 0, cell_ink.cols, cell_ink.rows);
     const CellInk sig = measure_cell(cell_ink(sig_rect), s.signature, canon_gray(sig_rect));
     const SignedEstimate est = decide_signed(sig, s.signature);
-    row.is_signed = est.is_signed;
-    row.signed_confidence = est.confidence;
+    signature_ink[r] = sig;
+    estimates[r] = est;
+    signature_rects[r] = sig_rect;
+    code_rects[r] = code_rect;
     row.code_ink = measure_cell(cell_ink(code_rect), s.signature).ink;
     spdlog::debug(
         "row {}: {} (ink {:.2f} %, spread {:.0f} %, confidence {:.3f}, largest piece {:.2f} %, "
         "contrast {:.0f})",
         r + 1, est.is_signed ? "signed" : "not signed", sig.ink * 100, sig.spread * 100,
         est.confidence, sig.largest * 100, sig.contrast);
+  }
+  const std::vector<SignedEstimate> first_decisions = estimates;
+  fainter_than_the_sheet(signature_ink, estimates, s.signature);
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    RowGeometry& row = g.rows[r];
+    row.is_signed = estimates[r].is_signed;
+    row.signed_confidence = estimates[r].confidence;
+    if (first_decisions[r].is_signed && !row.is_signed) {
+      spdlog::debug(
+          "row {}: not signed after all: its ink (contrast {:.0f}) is far fainter than "
+          "the sheet's other signatures, a stain or a fold (to review)",
+          r + 1, signature_ink[r].contrast);
+    }
     if (!canvas.empty()) {
-      cv::rectangle(canvas, sig_rect, est.is_signed ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220),
-                    2);
-      cv::rectangle(canvas, code_rect, cv::Scalar(200, 120, 0), 1);
+      cv::rectangle(canvas, signature_rects[r],
+                    row.is_signed ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220), 2);
+      cv::rectangle(canvas, code_rects[r], cv::Scalar(200, 120, 0), 1);
     }
   }
   debug.write("rows", "decisions", canvas);

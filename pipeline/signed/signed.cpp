@@ -16,6 +16,8 @@ void SignedSettings::validate() const {
   if (min_spread <= 0 || min_spread >= 1) throw UsageError("signed.min_spread: (0, 1)");
   if (speck_area < 0 || speck_area >= 0.1) throw UsageError("signed.speck_area: [0, 0.1)");
   if (min_largest <= 0 || min_largest >= 1) throw UsageError("signed.min_largest: (0, 1)");
+  if (min_relative_contrast < 0 || min_relative_contrast >= 1)
+    throw UsageError("signed.min_relative_contrast: [0, 1)");
 }
 
 CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s, const cv::Mat& gray) {
@@ -84,6 +86,35 @@ SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& s) {
   constexpr double kSharpness = 8.0;
   est.confidence = 1.0 / (1.0 + std::exp(-kSharpness * std::abs(margin)));
   return est;
+}
+
+int fainter_than_the_sheet(const std::vector<CellInk>& ink, std::vector<SignedEstimate>& estimates,
+                           const SignedSettings& s) {
+  // The two strongest contrasts among the rows decided signed: each row is
+  // compared with the strongest of the others.
+  double first = 0, second = 0;
+  for (size_t i = 0; i < ink.size() && i < estimates.size(); ++i) {
+    if (!estimates[i].is_signed) continue;
+    const double c = ink[i].contrast;
+    if (c > first) {
+      second = first, first = c;
+    } else if (c > second) {
+      second = c;
+    }
+  }
+  // kStainConfidence: sure enough to count the row as not signed, not sure
+  // enough to skip review.
+  const double kStainConfidence = std::min(0.9, s.good_confidence * 0.95);
+  int turned = 0;
+  for (size_t i = 0; i < ink.size() && i < estimates.size(); ++i) {
+    if (!estimates[i].is_signed) continue;
+    const double others = ink[i].contrast == first ? second : first;
+    if (others > 0 && ink[i].contrast < s.min_relative_contrast * others) {
+      estimates[i] = {false, kStainConfidence};
+      ++turned;
+    }
+  }
+  return turned;
 }
 
 }  // namespace petiscan

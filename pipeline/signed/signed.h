@@ -6,6 +6,7 @@
 #pragma once
 
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace petiscan {
 
@@ -30,6 +31,11 @@ struct SignedSettings {
   double min_largest = 0.0018;
   // The decision is trusted at or above this confidence.
   double good_confidence = 0.98;
+  // Ink whose contrast is below this share of the strongest contrast among
+  // the sheet's other signatures is a stain or a fold's shadow, not a pen:
+  // not signed, and sent to review (train seed 110: such stains at 0.13-0.39,
+  // signatures at 0.35 and above among 1,088).
+  double min_relative_contrast = 0.3;
   void validate() const;
 };
 
@@ -38,8 +44,9 @@ struct CellInk {
   double spread = 0;   // horizontal extent of the ink, as a share of the cell width
   double largest = 0;  // the largest piece of ink, as a share of the central band
   // How much darker than the cell's paper its darkest ink is (gray levels).
-  // Logged, not decided on: stains measured at 46-55, but signatures on
-  // phone photos in uneven light go as low as 46 (train seeds 100-102).
+  // Not decided on alone: stains measured at 46-55, but signatures on phone
+  // photos in uneven light go as low as 46 (train seeds 100-102); compared
+  // with the sheet's other signatures by fainter_than_the_sheet().
   double contrast = 0;
 };
 
@@ -54,5 +61,12 @@ struct SignedEstimate {
 };
 
 SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& settings);
+
+// The rows of one sheet decided signed whose ink is far fainter than the
+// sheet's other signatures (see min_relative_contrast): turned to not signed,
+// with a confidence below good_confidence so that a person confirms.
+// `ink` and `estimates` hold the sheet's rows in order. Returns how many.
+int fainter_than_the_sheet(const std::vector<CellInk>& ink, std::vector<SignedEstimate>& estimates,
+                           const SignedSettings& settings);
 
 }  // namespace petiscan
