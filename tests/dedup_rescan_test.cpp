@@ -178,41 +178,52 @@ std::vector<RowRecord> rows_of(const test::SheetSpec& s) {
   return rows;
 }
 
-TEST(DedupFindRescan, FindsTheFirstScanInTheDatabase) {
-  TempDir dir;
-  Store store(dir / "p.db");
-  test::HandProject hp(store);
-  hp.batch("b");
-  auto& db = store.connection();
-  auto save = [&](const std::string& name, const std::string& fingerprint,
-                  const std::vector<RowRecord>& rows, std::optional<std::int64_t> dup) {
+// A project database holding sheets saved with their fingerprints, as the
+// scanner's writer leaves them.
+class SheetDb {
+ public:
+  SheetDb() : store_(dir_ / "p.db"), hp_(store_) { hp_.batch("b"); }
+  db::Connection& db() { return store_.connection(); }
+  std::int64_t save(const std::string& name, const std::string& fingerprint,
+                    const std::vector<RowRecord>& rows, std::optional<std::int64_t> dup) {
     PageRecord p;
-    p.file_id = hp.file(name);
+    p.file_id = hp_.file(name);
     p.page_no = 1;
     p.content_hash = name;
     p.kind = PageKind::Signatures;
     p.duplicate_of = dup;
-    const auto id = store.save_page(p, rows);
-    db.prepare("UPDATE pages SET fingerprint = ? WHERE id = ?")
+    const auto id = store_.save_page(p, rows);
+    db().prepare("UPDATE pages SET fingerprint = ? WHERE id = ?")
         .bind(1, fingerprint)
         .bind(2, id)
         .run();
     return id;
-  };
+  }
+
+ private:
+  TempDir dir_;
+  Store store_;
+  test::HandProject hp_;
+};
+
+TEST(DedupFindRescan, FindsTheFirstScanInTheDatabase) {
+  SheetDb sheets;
+  auto& db = sheets.db();
   const auto s = spec(21, kCodes, 6);
   const Scan paper = scan_of(s);
   // Other sheets first: look-alikes and unrelated ones.
   for (int seed : {22, 23}) {
     const auto other = spec(seed, kCodes, 6);
-    save("lookalike" + std::to_string(seed), fp(scan_of(other)), rows_of(other), std::nullopt);
+    sheets.save("lookalike" + std::to_string(seed), fp(scan_of(other)), rows_of(other),
+                std::nullopt);
   }
-  const auto first = save("first", fp(paper), rows_of(s), std::nullopt);
+  const auto first = sheets.save("first", fp(paper), rows_of(s), std::nullopt);
 
   const Scan turned = rescan(paper.image, paper.geometry, Rescan::Turned, 5);
   const auto found = find_rescan(db, fp(turned), rows_of(s));
   ASSERT_TRUE(found);
   EXPECT_EQ(*found, first);
-  const auto second = save("second", fp(turned), rows_of(s), found);
+  const auto second = sheets.save("second", fp(turned), rows_of(s), found);
   // A third scan points at the first, never at another re-scan.
   const Scan photo = rescan(paper.image, paper.geometry, Rescan::Phone, 6);
   EXPECT_EQ(find_rescan(db, fp(photo), rows_of(s)), first);
@@ -249,25 +260,13 @@ TEST(DedupFindRescan, SheetsOfOneSignatureAreToldApartByTheirCode) {
   // Two sheets with one signature each look alike at the fingerprint's scale
   // more easily than full ones: their one code decides, with the recognizer's
   // likely runner-up readings taken into account.
-  TempDir dir;
-  Store store(dir / "p.db");
-  test::HandProject hp(store);
-  hp.batch("b");
-  auto& db = store.connection();
+  SheetDb sheets;
+  auto& db = sheets.db();
   const auto s = spec(41, {"H5C 9G5"}, 1);
   const Scan paper = scan_of(s);
-  PageRecord p;
-  p.file_id = hp.file("first.png");
-  p.page_no = 1;
-  p.content_hash = "first";
-  p.kind = PageKind::Signatures;
   auto first_rows = rows_of(s);
   first_rows[0].alternatives = {{{"code", "H5C 9G6"}, {"p", 0.2}}};
-  const auto first = store.save_page(p, first_rows);
-  db.prepare("UPDATE pages SET fingerprint = ? WHERE id = ?")
-      .bind(1, fp(paper))
-      .bind(2, first)
-      .run();
+  const auto first = sheets.save("first.png", fp(paper), first_rows, std::nullopt);
   const Scan again = rescan(paper.image, paper.geometry, Rescan::Scanner, 7);
 
   EXPECT_EQ(find_rescan(db, fp(again), rows_of(s)), first);
