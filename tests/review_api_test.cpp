@@ -21,25 +21,16 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 // A drawn sheet: 9 ruled rows of 100 px from y = 200, signature column
-// x 100..600, code column x 600..900, page 1000 x 1300 (white).
-constexpr int kRowTop = 200, kRowHeight = 100;
+// x 100..600, code column x 600..900, page 1000 x 1300 (white), each row
+// written in.
+constexpr test::DrawnSheet kSheet{1000, 1300, 100, 600, 900, 200, 100, 2};
 
-json row_boxes(int row_no) {
-  const int y0 = kRowTop + (row_no - 1) * kRowHeight, y1 = y0 + kRowHeight;
-  return {{"row", test::box(100, y0, 900, y1)},
-          {"signature", test::box(100, y0, 600, y1)},
-          {"code", test::box(600, y0, 900, y1)}};
-}
+json row_boxes(int row_no) { return kSheet.row_boxes(row_no); }
 
 cv::Mat draw_sheet(const std::string& label) {
-  cv::Mat page(1300, 1000, CV_8UC1, cv::Scalar(255));
-  cv::putText(page, label, {100, 120}, cv::FONT_HERSHEY_SIMPLEX, 1.5, cv::Scalar(0), 3);
-  for (int r = 0; r <= 9; ++r) {
-    cv::line(page, {100, kRowTop + r * kRowHeight}, {900, kRowTop + r * kRowHeight}, 0, 2);
-  }
-  cv::line(page, {600, kRowTop}, {600, kRowTop + 9 * kRowHeight}, 0, 2);
+  cv::Mat page = kSheet.draw(label);
   for (int r = 0; r < 9; ++r) {
-    const int y = kRowTop + r * kRowHeight + 70;
+    const int y = kSheet.top + r * kSheet.row_height + 70;
     cv::putText(page, "sig" + std::to_string(r + 1), {140, y}, cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6,
                 0, 2);
     cv::putText(page, "H2E 2E" + std::to_string(r), {630, y}, cv::FONT_HERSHEY_SIMPLEX, 1.3, 0, 3);

@@ -23,7 +23,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgproc.hpp>
 #include <string>
 #include <vector>
 
@@ -41,7 +40,7 @@ constexpr int kMaxRequests = 4;
 constexpr std::size_t kMaxAnswerBytes = 4 << 20;
 constexpr const char* kToken = "fuzz-token-0123456789abcdef";
 // The drawn sheet: 9 rows of 40 px from y = 80; signature x 40..240, code x 240..360.
-constexpr int kRowTop = 80, kRowHeight = 40;
+constexpr petiscan::test::DrawnSheet kSheet{400, 520, 40, 240, 360, 80, 40, 1};
 
 void check(bool ok) {
   if (!ok) std::abort();
@@ -82,16 +81,6 @@ class BytesStream : public httplib::Stream {
   std::string out_;
 };
 
-cv::Mat draw_sheet(const std::string& label) {
-  cv::Mat page(520, 400, CV_8UC1, cv::Scalar(255));
-  cv::putText(page, label, {40, 50}, cv::FONT_HERSHEY_SIMPLEX, 0.8, cv::Scalar(0), 2);
-  for (int r = 0; r <= 9; ++r) {
-    cv::line(page, {40, kRowTop + r * kRowHeight}, {360, kRowTop + r * kRowHeight}, 0, 1);
-  }
-  cv::line(page, {240, kRowTop}, {240, kRowTop + 9 * kRowHeight}, 0, 1);
-  return page;
-}
-
 std::int64_t add_page(petiscan::Store& store, std::int64_t batch, const fs::path& dir,
                       const std::string& name, const std::string& status,
                       const std::string& reason) {
@@ -108,19 +97,16 @@ std::int64_t add_page(petiscan::Store& store, std::int64_t batch, const fs::path
       row.status = RowStatus::Review;
       row.reason = reason;
     } else {
-      const int y0 = kRowTop + (r - 1) * kRowHeight, y1 = y0 + kRowHeight;
       row.is_signed = r <= 6;
       if (r <= 6) row.postal_code = "H2E 2E" + std::to_string(r - 1);
       row.status = r % 2 == 0 ? RowStatus::Review : RowStatus::Accepted;
       row.confidence = r % 2 == 0 ? 0.1 * r : 0.99;
       row.reason = r % 2 == 0 ? "uncertain_code" : "";
-      row.boxes = {{"row", test::box(40, y0, 360, y1)},
-                   {"signature", test::box(40, y0, 240, y1)},
-                   {"code", test::box(240, y0, 360, y1)}};
+      row.boxes = kSheet.row_boxes(r);
     }
     rows.push_back(row);
   }
-  return test::record_drawn_page(store, batch, dir, name, draw_sheet(name), page, rows);
+  return test::record_drawn_page(store, batch, dir, name, kSheet.draw(name), page, rows);
 }
 
 struct Project {
