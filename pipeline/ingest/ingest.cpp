@@ -403,8 +403,8 @@ PageImage render_pdf_page(const fs::path& path, int page_no, const IngestSetting
   if (!(w >= 1 && h >= 1)) throw InputError(tr("page sans surface", "the page has no area"));
   if (!(w <= static_cast<double>(settings.max_page_pixels) / h)) {
     throw InputError(tr("page trop grande : ", "page too large: ") +
-                     std::to_string(box.width() / 72.0) + " x " +
-                     std::to_string(box.height() / 72.0) + tr(" pouces", " inches"));
+                     fmt::format("{:.4g} x {:.4g}", box.width() / 72.0, box.height() / 72.0) +
+                     tr(" pouces", " inches"));
   }
   check_pixels(static_cast<std::int64_t>(w), static_cast<std::int64_t>(h), settings);
   poppler::page_renderer renderer;
