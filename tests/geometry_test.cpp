@@ -240,6 +240,32 @@ TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   }
 }
 
+TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {
+  // Stacked letters of a blurred text block, a row above the header, can
+  // read as a piece of vertical line right where the column split runs (train
+  // seed 111 env0093): the frame must not be extended up to it.
+  const test::SheetSpec spec = sheet_with(5);
+  cv::Mat page = test::draw_sheet(spec);
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const double dpi = spec.dpi, row_h = whole.rows[1].row.pts[0].y - whole.rows[0].row.pts[0].y;
+  // The split's x and the header's top, as draw_sheet places them.
+  const int left = static_cast<int>(0.9 * dpi), right = page.cols - left;
+  const int split = left + static_cast<int>((right - left) * spec.column_split);
+  const int header_top = static_cast<int>(2.6 * dpi);
+  cv::line(page, {split, header_top - static_cast<int>(row_h + 1.3 * dpi)},
+           {split, header_top - static_cast<int>(row_h)}, cv::Scalar(0), 2);
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(signed_count(g), 5);
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), 0.2 * row_h)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+}
+
 TEST(Geometry, CellsAreCutFromTheOriginalUpright) {
   cv::Mat img = test::draw_sheet(sheet_with(2));
   cv::rotate(img, img, cv::ROTATE_180);
