@@ -73,22 +73,38 @@ double thread_cpu_ms() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
-                 "[--cells-out DIR]\n";
-    return 2;
+  const std::string usage =
+      "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
+      "[--cells-out DIR]\n";
+  if (argc < 2 || argv[1][0] == '-') {
+    std::cerr << usage;
+    return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
   }
   const fs::path dir = argv[1];
+  if (!fs::is_regular_file(dir / "truth.json")) {
+    std::cerr << "petiscan-geometry-eval: " << (dir / "truth.json").string()
+              << " not found (a set made by scripts/gen_sheets.py)\n"
+              << usage;
+    return 2;
+  }
   bool list = false;
   fs::path debug_dir;  // --debug-dir DIR: the stages' intermediate images
   std::string only;    // --only NAME: just the files whose name contains NAME, decisions logged
   fs::path cells_dir;  // --cells-out DIR: code cells as cut, with their truth
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--list") list = true;
-    if (a == "--only" && i + 1 < argc) only = argv[++i];
-    if (a == "--debug-dir" && i + 1 < argc) debug_dir = argv[++i];
-    if (a == "--cells-out" && i + 1 < argc) cells_dir = argv[++i];
+    if (a == "--list") {
+      list = true;
+    } else if (a == "--only" && i + 1 < argc) {
+      only = argv[++i];
+    } else if (a == "--debug-dir" && i + 1 < argc) {
+      debug_dir = argv[++i];
+    } else if (a == "--cells-out" && i + 1 < argc) {
+      cells_dir = argv[++i];
+    } else {
+      std::cerr << "petiscan-geometry-eval: unknown option " << a << "\n" << usage;
+      return 2;
+    }
   }
   json cell_truth = json::object();
   if (!cells_dir.empty()) fs::create_directories(cells_dir);
