@@ -260,7 +260,7 @@ def main():
         nonlocal facts
         facts = {"seed": args.seed, "steps": step, "cells_seen": seen, "batch": BATCH,
                  "train_minutes": round((spent0 + time.time() - start) / 60, 1),
-                 "parameters": n_params, "val_greedy_exact_train_split": validate(),
+                 "parameters": n_params, "peak_lr": args.lr, "val_greedy_exact_train_split": validate(),
                  "data": "synthetic cells, scripts/recognizer_cells.py, handwriting split 'train'"}
         if cut:
             facts["fine_tuned_from"] = init_facts
