@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 """Calibrates the postal-code recognizer and measures it on held-out hands.
 
-  scripts/calibrate_recognizer.py [--model-dir models] [--tool PATH] [--calib-cut DIR]
+  scripts/calibrate_recognizer.py [--model-dir models] [--tool PATH] [--calib-cut DIR...]
+                                  [--synthetic N]
 
-With --calib-cut DIR the calibration set (1.) is instead the code cells the
-pipeline cut from a generated set of a training seed the model never saw
-(petiscan-geometry-eval SET --cells-out DIR): what the confidence must describe.
-
-1. CALIBRATION set: cells from the TRAIN split of scripts/synth/handwriting.py
-   drawn with seed CALIB_SEED, a seed the training never uses (training draws
-   from --seed S with the wall clock mixed in; its validation set uses
-   10000 + S). Same fonts/digits as training, new cells.
+1. CALIBRATION set: writers the model was never trained on (the 'calib' split
+   of scripts/synth/handwriting.py: its own fonts, centre-line faces, MNIST
+   samples and Hershey face), so the confidence is fitted on unseen hands as
+   real ones will be: --synthetic N cells drawn with seed CALIB_SEED, plus,
+   with --calib-cut DIR..., the code cells the pipeline cut from sets drawn
+   with `gen_sheets.py --hands calib` (petiscan-geometry-eval SET
+   --cells-out DIR): the crops scans give.
 2. The shipped C++ path reads them: build/<any>/pipeline/recognize/
    petiscan-recognize-cells (cv::dnn + the grammar decoder of
    pipeline/recognize/ctc_decoder.cpp), so the numbers are those of the
@@ -199,28 +199,36 @@ def main():
     ap.add_argument("--tool", type=pathlib.Path)
     ap.add_argument("--work", type=pathlib.Path, default=ROOT / ".cache" / "recognizer")
     ap.add_argument("--no-tesseract", action="store_true")
-    ap.add_argument("--calib-cut", type=pathlib.Path,
-                    help="calibrate on code cells cut by the pipeline (petiscan-geometry-eval "
-                         "--cells-out on a training seed the model never saw) instead of "
-                         "synthetic cells: the confidence then describes the cells scans give")
+    ap.add_argument("--calib-cut", type=pathlib.Path, nargs="*", default=[],
+                    help="also calibrate on code cells cut by the pipeline (petiscan-geometry-eval "
+                         "--cells-out on a set drawn with --hands calib): the confidence then "
+                         "describes the cells scans give")
+    ap.add_argument("--synthetic", type=int, default=N_CALIB,
+                    help=f"synthetic calibration cells of the 'calib' split (default {N_CALIB}; 0: none)")
     args = ap.parse_args()
     tool = args.tool or find_tool()
     card_path = args.model_dir / "postal_crnn.json"
     card = json.loads(card_path.read_text())
 
-    if args.calib_cut:
-        cal_dir = args.calib_cut
-        cal_truth = cut_cells(cal_dir)
-        cal_set = f"{len(cal_truth)} code cells cut by the pipeline from {cal_dir.name} (training hands)"
-    else:
-        cal_dir = args.work / "calib"
-        cal_truth = make_cells("train", CALIB_SEED, N_CALIB, cal_dir)
-        cal_set = f"{N_CALIB} cells, handwriting split 'train', seed {CALIB_SEED}, {P_EMPTY:.0%} empty"
+    folders, cal_truth, parts = [], [], []
+    for d in args.calib_cut:
+        truth = cut_cells(d)
+        folders.append(d)
+        cal_truth += truth
+        parts.append(f"{len(truth)} code cells cut by the pipeline from {d.name}")
+    if args.synthetic > 0:
+        d = args.work / "calib"
+        cal_truth += make_cells("calib", CALIB_SEED, args.synthetic, d)
+        folders.append(d)
+        parts.append(f"{args.synthetic} synthetic cells, seed {CALIB_SEED}, {P_EMPTY:.0%} empty")
+    if not folders:
+        raise SystemExit("calibrate_recognizer: no calibration cells (--synthetic 0 and no --calib-cut)")
+    cal_set = "; ".join(parts) + " (handwriting split 'calib': writers never trained on)"
     print(f"calibration cells: {cal_set}", flush=True)
     card.pop("calibration", None)
     card.pop("accept_threshold", None)
     card_path.write_text(json.dumps(card, indent=2) + "\n")
-    raw = run_tool(tool, args.model_dir, cal_dir, uncalibrated=True)
+    raw = [r for d in folders for r in run_tool(tool, args.model_dir, d, uncalibrated=True)]
     assert len(raw) == len(cal_truth)
 
     def wrong_count(bd):
