@@ -248,13 +248,12 @@ TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {
   cv::Mat page = test::draw_sheet(spec);
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const double dpi = spec.dpi, row_h = whole.rows[1].row.pts[0].y - whole.rows[0].row.pts[0].y;
-  // The split's x and the header's top, as draw_sheet places them.
-  const int left = static_cast<int>(0.9 * dpi), right = page.cols - left;
-  const int split = left + static_cast<int>((right - left) * spec.column_split);
-  const int header_top = static_cast<int>(2.6 * dpi);
-  cv::line(page, {split, header_top - static_cast<int>(row_h + 1.3 * dpi)},
-           {split, header_top - static_cast<int>(row_h)}, cv::Scalar(0), 2);
+  // At the split's x, a row clear of the header's top rule, 1.3 in long.
+  const test::TableLayout t = test::table_layout(spec);
+  const int piece_bottom = t.top - t.row_h;
+  cv::line(page, {t.split, piece_bottom - static_cast<int>(1.3 * spec.dpi)},
+           {t.split, piece_bottom}, cv::Scalar(0), 2);
+  const double row_h = t.row_h;
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
   EXPECT_EQ(signed_count(g), 5);

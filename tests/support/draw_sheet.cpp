@@ -29,6 +29,18 @@ void scribble(cv::Mat& m, cv::Rect cell, std::mt19937& rng) {
 
 }  // namespace
 
+TableLayout table_layout(const SheetSpec& spec) {
+  const double dpi = spec.dpi;
+  TableLayout t;
+  t.left = static_cast<int>(0.9 * dpi);
+  t.right = static_cast<int>(8.5 * dpi) - t.left;
+  t.split = t.left + static_cast<int>((t.right - t.left) * spec.column_split);
+  t.top = static_cast<int>(2.6 * dpi);
+  t.header_h = static_cast<int>(0.4 * dpi);
+  t.row_h = static_cast<int>(0.62 * dpi);
+  return t;
+}
+
 cv::Mat draw_sheet(const SheetSpec& spec) {
   const double dpi = spec.dpi;
   const int w = static_cast<int>(8.5 * dpi), h = static_cast<int>(11 * dpi);
@@ -42,11 +54,9 @@ cv::Mat draw_sheet(const SheetSpec& spec) {
     y += static_cast<int>(0.3 * dpi);
   }
   const int line = std::max(1, static_cast<int>(spec.line_px_at_300 * dpi / 300.0 + 0.5));
-  const int top = static_cast<int>(2.6 * dpi), row_h = static_cast<int>(0.62 * dpi);
-  const int header_h = static_cast<int>(0.4 * dpi);
-  const int left = margin, right = w - margin;
-  const int split = left + static_cast<int>((right - left) * spec.column_split);
-  const int bottom = top + header_h + 9 * row_h;
+  const TableLayout t = table_layout(spec);
+  const int top = t.top, row_h = t.row_h, header_h = t.header_h;
+  const int left = t.left, right = t.right, split = t.split, bottom = t.bottom();
   text(m, "Signatures", {left + 10, top + header_h - 12}, dpi, 13);
   text(m, "Code postal", {split + 10, top + header_h - 12}, dpi, 13);
   cv::rectangle(m, cv::Point(left, top), cv::Point(right, bottom), cv::Scalar(0), line);

@@ -24,6 +24,16 @@ struct SheetSpec {
   int seed = 1;                // signature scribbles
 };
 
+// Where draw_sheet() puts the table, in pixels of the unskewed page.
+struct TableLayout {
+  int left = 0, right = 0;  // the outer vertical rules
+  int split = 0;            // the column split
+  int top = 0;              // the header's top rule
+  int header_h = 0, row_h = 0;
+  int bottom() const { return top + header_h + 9 * row_h; }
+};
+TableLayout table_layout(const SheetSpec& spec);
+
 // A Letter page (8.5 x 11 in) with a few lines of letter text, the table
 // "Signatures | Code postal" of 9 rows, and the "Copie conforme" lines.
 cv::Mat draw_sheet(const SheetSpec& spec);
