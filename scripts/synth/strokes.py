@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import pathlib
 import re
+import sys
 
 import cv2
 import numpy as np
@@ -217,6 +218,6 @@ def load_faces(ref: int, names: list[str]) -> list[StrokeFace]:
     for name in names:
         try:
             faces.append(StrokeFace(name, ref))
-        except (OSError, ValueError, IndexError):
-            continue
+        except (OSError, ValueError, IndexError) as e:
+            print(f"strokes: face {name} unusable ({e}); skipped (scripts/setup --data)", file=sys.stderr)
     return faces
