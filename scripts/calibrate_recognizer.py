@@ -92,7 +92,11 @@ def make_cells(split: str, seed: int, n: int, folder: pathlib.Path) -> list[str]
 
 def cut_cells(folder: pathlib.Path) -> list[str]:
     """Truth of a petiscan-geometry-eval --cells-out folder, in the tool's (name) order."""
-    truth = json.loads((folder / "cells.json").read_text())
+    path = folder / "cells.json"
+    if not path.is_file():
+        raise SystemExit(f"calibrate_recognizer: {path} not found "
+                         "(a folder written by petiscan-geometry-eval SET --cells-out DIR)")
+    truth = json.loads(path.read_text())
     return [truth[name] for name in sorted(truth)]
 
 
