@@ -437,6 +437,47 @@ TEST(CtcDecoder, NBestIsADistribution) {
   }
 }
 
+TEST(CtcDecoder, AveragedViewsAreADistributionThatFavoursAgreement) {
+  // View 1 prefers a code the other two rank low or not at all.
+  const DecodeResult a{{{"H2E 2E9", 0.5}, {"H2E 2E8", 0.3}}, 0.1};
+  const DecodeResult b{{{"H2E 2E8", 0.6}, {"H2E 2E9", 0.2}}, 0.1};
+  const DecodeResult c{{{"H2E 2E8", 0.7}}, 0.25};
+  const DecodeResult avg = average_views({a, b, c}, 5);
+  ASSERT_EQ(avg.best.size(), 2u);
+  EXPECT_EQ(avg.best[0].code, "H2E 2E8");
+  EXPECT_NEAR(avg.best[0].probability, (0.3 + 0.6 + 0.7) / 3, 1e-12);
+  EXPECT_NEAR(avg.best[1].probability, (0.5 + 0.2 + 0.0) / 3, 1e-12);
+  EXPECT_NEAR(avg.blank_probability, 0.15, 1e-12);
+  double sum = avg.blank_probability;
+  for (const auto& d : avg.best) sum += d.probability;
+  EXPECT_LE(sum, 1 + 1e-12);
+  // One view is that view; n_best bounds the list; no view, no reading.
+  const DecodeResult one = average_views({a}, 1);
+  ASSERT_EQ(one.best.size(), 1u);
+  EXPECT_EQ(one.best[0].code, "H2E 2E9");
+  EXPECT_DOUBLE_EQ(one.best[0].probability, 0.5);
+  EXPECT_TRUE(average_views({}, 5).best.empty());
+  // Random decodings averaged stay sorted, distinct and summing to at most 1.
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<DecodeResult> views;
+    for (int v = 0; v < 1 + trial % 4; ++v)
+      views.push_back(
+          decode(random_matrix(rng, 40, 37, 1.0 + v), kFull, 36, default_decoder_settings(), 10));
+    const DecodeResult r = average_views(views, 5);
+    EXPECT_LE(r.best.size(), 5u);
+    double total = r.blank_probability;
+    for (size_t i = 0; i < r.best.size(); ++i) {
+      if (i > 0) {
+        EXPECT_LE(r.best[i].probability, r.best[i - 1].probability);
+      }
+      for (size_t j = 0; j < i; ++j) EXPECT_NE(r.best[i].code, r.best[j].code);
+      total += r.best[i].probability;
+    }
+    EXPECT_LE(total, 1 + 1e-9);
+  }
+}
+
 // Prints the decoding time of a realistic cell (T = 40, 37 and 39 classes,
 // beams 8, 32, 128); asserts the result, not the time.
 TEST(CtcDecoderBenchmark, DecodeTime) {

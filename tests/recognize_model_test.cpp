@@ -53,6 +53,60 @@ TEST(RecognizeModel, PreprocessingMatchesPythonBitForBit) {
   }
 }
 
+TEST(RecognizeModel, AViewCropsAndStretchesBeforeTheUsualResize) {
+  const cv::Mat cell = read_gray(kData / "golden" / "typical.png");
+  // The identity view is the plain preprocessing, bit for bit.
+  const cv::Mat plain = preprocess_cell(cell, 32, 192);
+  EXPECT_EQ(cv::norm(preprocess_cell(cell, 32, 192, CellView{0, 1}), plain, cv::NORM_INF), 0);
+  // Width: an all-ink 50 x 100 cell is 64 columns wide as cut; cropped to its
+  // 40 middle rows and stretched by 1.15, floor(100 * 1.15 * 32 / 40 + 0.5) = 92.
+  const cv::Mat ink(50, 100, CV_8UC1, cv::Scalar(0));
+  auto ink_columns = [](const cv::Mat& blob) {
+    const cv::Mat plane = blob.reshape(1, 32);
+    int n = 0;
+    for (int x = 0; x < plane.cols; ++x) n += cv::countNonZero(plane.col(x) > 0) > 0;
+    return n;
+  };
+  EXPECT_EQ(ink_columns(preprocess_cell(ink, 32, 192)), 64);
+  EXPECT_EQ(ink_columns(preprocess_cell(ink, 32, 192, CellView{0.1, 1.15})), 92);
+  // Crop: rule remnants in the top and bottom 5 rows are left out by crop 0.1.
+  cv::Mat ruled(50, 100, CV_8UC1, cv::Scalar(255));
+  ruled.rowRange(0, 5).setTo(0);
+  ruled.rowRange(45, 50).setTo(0);
+  EXPECT_GT(ink_columns(preprocess_cell(ruled, 32, 192)), 0);
+  EXPECT_EQ(ink_columns(preprocess_cell(ruled, 32, 192, CellView{0.1, 1})), 0);
+  // Too few rows to crop: the cell is used whole.
+  const cv::Mat flat(5, 40, CV_8UC1, cv::Scalar(0));
+  EXPECT_EQ(cv::norm(preprocess_cell(flat, 32, 192, CellView{0.25, 1}),
+                     preprocess_cell(flat, 32, 192), cv::NORM_INF),
+            0);
+}
+
+TEST(RecognizeModel, CardViewsAreReadAndChecked) {
+  std::ifstream in(kModels / "postal_crnn.json");
+  auto card = nlohmann::json::parse(in);
+  auto with_views = [&](const nlohmann::json& views) {
+    test::TempDir dir;
+    fs::copy_file(kModels / "postal_crnn.onnx", dir / "postal_crnn.onnx");
+    auto c = card;
+    if (views.is_null())
+      c.erase("views");
+    else
+      c["views"] = views;
+    std::ofstream(dir / "postal_crnn.json") << c.dump();
+    return load_model_card(dir.path());
+  };
+  EXPECT_EQ(with_views(nullptr).views.size(), 1u);  // no views: the cell as cut
+  const ModelCard three = with_views(nlohmann::json::parse(
+      R"([{"crop": 0, "stretch": 1}, {"crop": 0.05, "stretch": 1.1}, {"crop": 0.1, "stretch": 1.15}])"));
+  ASSERT_EQ(three.views.size(), 3u);
+  EXPECT_DOUBLE_EQ(three.views[2].stretch, 1.15);
+  for (const char* bad : {R"([])", R"([{"crop": 0.4, "stretch": 1}])",
+                          R"([{"crop": 0, "stretch": 3}])", R"([{"crop": 0}])"}) {
+    EXPECT_THROW(with_views(nlohmann::json::parse(bad)), ModelError) << bad;
+  }
+}
+
 TEST(RecognizeModel, ReadsHeldOutCells) {
   auto rec = make_crnn_recognizer(kModels, RecognizerSettings{});
   std::ifstream in(kData / "cells" / "truth.json");

@@ -17,6 +17,10 @@ constexpr const char* kModelFile = "postal_crnn.onnx";
 constexpr const char* kCardFile = "postal_crnn.json";
 // Codes kept as alternatives for the reviewer (the best one plus four).
 constexpr int kBestCodes = 5;
+// Codes each view proposes to the average: more than kBestCodes, so a code
+// ranked sixth by one view still adds its share.
+constexpr int kViewCodes = 10;
+constexpr size_t kMaxViews = 8;
 
 Calibration read_calibration(const nlohmann::json& j, const std::filesystem::path& file,
                              const char* name) {
@@ -68,6 +72,11 @@ ModelCard load_model_card(const std::filesystem::path& model_dir) {
       card.blank_decision = cal.at("blank_decision").get<double>();
       card.accept_threshold = j.at("accept_threshold").get<double>();
     }
+    if (j.contains("views")) {
+      card.views.clear();
+      for (const auto& v : j.at("views"))
+        card.views.push_back({v.at("crop").get<double>(), v.at("stretch").get<double>()});
+    }
   } catch (const nlohmann::json::exception& e) {
     throw ModelError(
         tr("fiche du modèle de lecture illisible : ", "recognizer model card broken: ") +
@@ -76,16 +85,23 @@ ModelCard load_model_card(const std::filesystem::path& model_dir) {
   const int classes = static_cast<int>(card.alphabet.size()) + 1;
   if (card.blank < 0 || card.blank >= classes || card.input_height < 8 || card.input_width < 8 ||
       (card.calibrated && !(card.accept_threshold >= 0 && card.accept_threshold <= 1)) ||
-      !(card.blank_decision > 0 && card.blank_decision < 1))
+      !(card.blank_decision > 0 && card.blank_decision < 1) || card.views.empty() ||
+      card.views.size() > kMaxViews ||
+      std::any_of(card.views.begin(), card.views.end(), [](const CellView& v) {
+        return !(v.crop >= 0 && v.crop < 0.3) || !(v.stretch >= 0.5 && v.stretch <= 2);
+      }))
     throw ModelError(tr("fiche du modèle de lecture aux valeurs impossibles : ",
                         "recognizer model card has impossible values: ") +
                      file.string());
   return card;
 }
 
-cv::Mat preprocess_cell(const cv::Mat& cell, int height, int width) {
-  CV_Assert(cell.type() == CV_8UC1 && !cell.empty());
-  const double scaled = std::floor(cell.cols * static_cast<double>(height) / cell.rows + 0.5);
+cv::Mat preprocess_cell(const cv::Mat& whole, int height, int width, const CellView& view) {
+  CV_Assert(whole.type() == CV_8UC1 && !whole.empty());
+  const int cut = static_cast<int>(std::floor(whole.rows * view.crop));
+  const cv::Mat cell = whole.rows - 2 * cut >= 4 ? whole.rowRange(cut, whole.rows - cut) : whole;
+  const double scaled =
+      std::floor(cell.cols * view.stretch * static_cast<double>(height) / cell.rows + 0.5);
   const int new_w = std::clamp(static_cast<int>(scaled), 1, width);
   cv::Mat canvas(height, width, CV_8UC1, cv::Scalar(255));
   cv::resize(cell, canvas(cv::Rect(0, 0, new_w, height)), cv::Size(new_w, height), 0, 0,
@@ -135,7 +151,7 @@ class Crnn final : public CrnnRecognizer {
     const cv::Mat probe(card_.input_height, card_.input_width, CV_8UC1, cv::Scalar(255));
     cv::Mat lp;
     try {
-      lp = log_probs(probe);
+      lp = forward(card_.views, probe).front();
     } catch (const cv::Exception& e) {
       throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
                        file.string() + ": " + e.what());
@@ -148,28 +164,19 @@ class Crnn final : public CrnnRecognizer {
 
   double accept_threshold() const override { return threshold_; }
 
-  cv::Mat log_probs(const cv::Mat& code_cell) override {
-    net_.setInput(preprocess_cell(code_cell, card_.input_height, card_.input_width));
-    const cv::Mat out = net_.forward();  // 1 x C x 1 x T logits
-    CV_Assert(out.dims == 4 && out.size[0] == 1 && out.size[2] == 1);
-    const int C = out.size[1], T = out.size[3];
-    const cv::Mat logits(C, T, CV_32F, const_cast<float*>(out.ptr<float>()));
-    cv::Mat lp;
-    cv::transpose(logits, lp);     // T x C
-    for (int t = 0; t < T; ++t) {  // log-softmax over the classes
-      float* row = lp.ptr<float>(t);
-      const float m = *std::max_element(row, row + C);
-      double sum = 0;
-      for (int k = 0; k < C; ++k) sum += std::exp(row[k] - m);
-      const float log_z = m + static_cast<float>(std::log(sum));
-      for (int k = 0; k < C; ++k) row[k] -= log_z;
-    }
-    return lp;
+  cv::Mat log_probs(const cv::Mat& code_cell, const CellView& view) override {
+    return forward({view}, code_cell).front();
   }
 
   DecodeResult decode(const cv::Mat& code_cell) override {
-    return decode_postal_code(log_probs(code_cell), card_.alphabet, card_.blank, decoder_,
-                              kBestCodes);
+    const std::vector<cv::Mat> lps = forward(card_.views, code_cell);
+    if (lps.size() == 1)
+      return decode_postal_code(lps.front(), card_.alphabet, card_.blank, decoder_, kBestCodes);
+    std::vector<DecodeResult> views;
+    views.reserve(lps.size());
+    for (const cv::Mat& lp : lps)
+      views.push_back(decode_postal_code(lp, card_.alphabet, card_.blank, decoder_, kViewCodes));
+    return average_views(views, kBestCodes);
   }
 
   PostalReading read(const cv::Mat& code_cell) override {
@@ -195,6 +202,40 @@ class Crnn final : public CrnnRecognizer {
   }
 
  private:
+  // The cell under each view, one batch through the network: T x C
+  // log-softmax matrices, one per view.
+  std::vector<cv::Mat> forward(const std::vector<CellView>& views, const cv::Mat& code_cell) {
+    const int n = static_cast<int>(views.size());
+    const int shape[] = {n, 1, card_.input_height, card_.input_width};
+    cv::Mat batch(4, shape, CV_32F);
+    const size_t plane = static_cast<size_t>(card_.input_height) * card_.input_width;
+    for (int i = 0; i < n; ++i) {
+      const cv::Mat one =
+          preprocess_cell(code_cell, card_.input_height, card_.input_width, views[i]);
+      std::copy_n(one.ptr<float>(), plane, batch.ptr<float>() + i * plane);
+    }
+    net_.setInput(batch);
+    const cv::Mat out = net_.forward();  // n x C x 1 x T logits
+    CV_Assert(out.dims == 4 && out.size[0] == n && out.size[2] == 1);
+    const int C = out.size[1], T = out.size[3];
+    std::vector<cv::Mat> result;
+    for (int i = 0; i < n; ++i) {
+      const cv::Mat logits(C, T, CV_32F, const_cast<float*>(out.ptr<float>(i)));
+      cv::Mat lp;
+      cv::transpose(logits, lp);     // T x C
+      for (int t = 0; t < T; ++t) {  // log-softmax over the classes
+        float* row = lp.ptr<float>(t);
+        const float m = *std::max_element(row, row + C);
+        double sum = 0;
+        for (int k = 0; k < C; ++k) sum += std::exp(row[k] - m);
+        const float log_z = m + static_cast<float>(std::log(sum));
+        for (int k = 0; k < C; ++k) row[k] -= log_z;
+      }
+      result.push_back(lp);
+    }
+    return result;
+  }
+
   ModelCard card_;
   DecoderSettings decoder_;
   cv::dnn::Net net_;

@@ -310,4 +310,28 @@ DecodeResult decode_postal_code(const cv::Mat& log_probs, const std::string& alp
   return result;
 }
 
+DecodeResult average_views(const std::vector<DecodeResult>& views, int n_best) {
+  DecodeResult out;
+  if (views.empty()) return out;
+  const double share = 1.0 / static_cast<double>(views.size());
+  for (const DecodeResult& v : views) {
+    out.blank_probability += share * v.blank_probability;
+    for (const DecodedCode& c : v.best) {
+      auto it = std::find_if(out.best.begin(), out.best.end(),
+                             [&](const DecodedCode& o) { return o.code == c.code; });
+      if (it == out.best.end()) {
+        out.best.push_back({c.code, share * c.probability});
+      } else {
+        it->probability += share * c.probability;
+      }
+    }
+  }
+  // Ties keep the order codes were first seen in (the first view's ranking).
+  std::stable_sort(
+      out.best.begin(), out.best.end(),
+      [](const DecodedCode& a, const DecodedCode& b) { return a.probability > b.probability; });
+  if (static_cast<int>(out.best.size()) > n_best) out.best.resize(std::max(0, n_best));
+  return out;
+}
+
 }  // namespace petiscan

@@ -78,4 +78,12 @@ struct DecodeResult {
 DecodeResult decode_postal_code(const cv::Mat& log_probs, const std::string& alphabet, int blank,
                                 const DecoderSettings& settings, int n_best);
 
+// One cell read several ways (views of it: crops, stretches) combined into one
+// distribution: probability(c) = the mean over views of probability_v(c), a
+// code missing from a view's n-best counting 0 there; blank_probability = the
+// mean of the views' blank probabilities. Each view's sum is at most 1, so the
+// result's is too. A code every view ranks high keeps its probability; one
+// that a single view proposes is divided by the number of views.
+DecodeResult average_views(const std::vector<DecodeResult>& views, int n_best);
+
 }  // namespace petiscan
