@@ -21,11 +21,12 @@ const fs::path kData = fs::path(PETISCAN_TEST_DATA) / "recognize";
 const fs::path kModels = PETISCAN_MODEL_DIR;
 
 // The committed model reads at least this share of the filled eval-split test
-// cells exactly. Its measured rate on 2,000 such cells is 58.8 %
-// (models/MODEL_CARD.md; issue 4's target, 95 %, is not reached); it reads
-// 17 of these 30 (the model before session 11: 49.8 %, 14 of 30). The bound
-// sits below the measured rate for the small sample and rises with the model.
-constexpr double kMinExactRate = 0.45;
+// cells exactly. Its measured rate on 2,000 such cells is 62.7 % with its three
+// views (models/MODEL_CARD.md; issue 4's target, 95 %, is not reached); it
+// reads 19 of these 30 (one view, session 11: 58.8 %, 17 of 30; before: 49.8 %,
+// 14 of 30). The bound sits below the measured rate for the small sample and
+// rises with the model.
+constexpr double kMinExactRate = 0.5;
 // Among the readings the model accepts automatically, at most this many may be
 // wrong on the test cells (the calibrated rate is 0.5 %; one slip allowed).
 constexpr int kMaxAcceptedWrong = 1;
