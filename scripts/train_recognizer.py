@@ -10,7 +10,7 @@ Checkpoints go to .cache/recognizer/ every few minutes; --resume continues one.
 
 From a rendered pool (one command, from scratch, ~50 minutes on 2 cores):
 
-  scripts/train_recognizer.py --seed 21 --pool 200000 --steps 34000 --minutes 58 \
+  scripts/train_recognizer.py --seed 21 --pool 200000 --steps 34000 --minutes 58 \\
       --cut-cells .cache/cut/300 .cache/cut/301 .cache/cut/302 --p-cut 0.2 --out DIR
 
 renders the pool on every core first (cached by seed and size), then draws
