@@ -32,10 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import pathlib
-import sys
 import multiprocessing
 import os
+import pathlib
+import sys
 import time
 
 import cv2
@@ -151,9 +151,16 @@ def render_pool(seed: int, n: int, workers: int) -> tuple[np.ndarray, list[str]]
     """n synthetic cells of the train split at network size, cached by (seed, n)."""
     path = ROOT / ".cache" / "recognizer" / f"pool-s{seed}-n{n}.npz"
     if path.exists():
-        z = np.load(path)
+        try:
+            with np.load(path) as z:
+                x, codes = z["x"], [str(c) for c in z["codes"]]
+        except (OSError, ValueError, KeyError) as e:
+            raise SystemExit(f"train_recognizer: {path}: unreadable pool ({e}); delete it to render again")
+        if x.shape != (n, rc.INPUT_H, rc.INPUT_W) or len(codes) != n:
+            raise SystemExit(f"train_recognizer: {path}: holds {x.shape[0]} cells of {x.shape[1:]}, "
+                             f"not {n}; delete it to render again")
         print(f"pool: {n} cells from {path}", flush=True)
-        return z["x"], [str(c) for c in z["codes"]]
+        return x, codes
     jobs = [(seed, k, min(POOL_CHUNK, n - k * POOL_CHUNK)) for k in range((n + POOL_CHUNK - 1) // POOL_CHUNK)]
     x = np.empty((n, rc.INPUT_H, rc.INPUT_W), np.uint8)
     codes = [""] * n
@@ -167,7 +174,9 @@ def render_pool(seed: int, n: int, workers: int) -> tuple[np.ndarray, list[str]]
                 el = time.time() - t0
                 print(f"pool: {done}/{n} cells, {el / 60:.1f} min, {done / el:.0f} cells/s", flush=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, x=x, codes=np.array(codes))
+    partial = path.with_name(path.stem + ".partial.npz")  # a killed run leaves no half pool
+    np.savez(partial, x=x, codes=np.array(codes))
+    os.replace(partial, path)
     return x, codes
 
 
@@ -248,9 +257,8 @@ def pool_batches(pool_x, pool_codes, cut_x, cut_codes, p_cut: float, seed: int):
         n_cut = int(rng.binomial(BATCH, p_cut)) if len(cut_codes) else 0
         pick = [(cut_x, cut_codes, int(i)) for i in rng.integers(0, len(cut_codes), n_cut)] if n_cut else []
         pick += [(pool_x, pool_codes, int(i)) for i in rng.integers(0, len(pool_codes), BATCH - n_cut)]
-        batch = [(augment_small(xs[i], rng), codes[i]) for xs, codes, i in pick]
-        x = np.stack([(255.0 - b[0].astype(np.float32)) / 255.0 for b in batch])[:, None]
-        yield collate([(xi, code) for xi, (_, code) in zip(x, batch)])
+        yield collate([((255.0 - augment_small(xs[i], rng).astype(np.float32))[None] / 255.0, codes[i])
+                       for xs, codes, i in pick])
 
 
 def greedy(logits: torch.Tensor) -> list[str]:
@@ -326,7 +334,8 @@ def main():
                     help="render this many synthetic cells once (both cores) and train on them with "
                          "light augmentation, instead of drawing every cell fresh")
     ap.add_argument("--steps", type=int, default=0,
-                    help="with --pool: number of steps of the schedule (--minutes still bounds the run)")
+                    help="steps of the learning-rate schedule, then stop (--minutes still bounds the run); "
+                         "required with --pool")
     ap.add_argument("--cut-copies", type=int, default=3, help="with --pool: jittered copies of each cut cell")
     ap.add_argument("--export-only", action="store_true", help="export --resume's weights and stop")
     args = ap.parse_args()

@@ -169,12 +169,8 @@ class Crnn final : public CrnnRecognizer {
   }
 
   DecodeResult decode(const cv::Mat& code_cell) override {
-    const std::vector<cv::Mat> lps = forward(card_.views, code_cell);
-    if (lps.size() == 1)
-      return decode_postal_code(lps.front(), card_.alphabet, card_.blank, decoder_, kBestCodes);
     std::vector<DecodeResult> views;
-    views.reserve(lps.size());
-    for (const cv::Mat& lp : lps)
+    for (const cv::Mat& lp : forward(card_.views, code_cell))
       views.push_back(decode_postal_code(lp, card_.alphabet, card_.blank, decoder_, kViewCodes));
     return average_views(views, kBestCodes);
   }
