@@ -134,7 +134,7 @@ TEST(DedupFingerprint, SameSheetRescannedMatches) {
   const Scan first = scan_of(s);
   const std::string a = fp(first);
   ASSERT_FALSE(a.empty());
-  EXPECT_EQ(a.substr(0, 13), "f2:111111000:");
+  EXPECT_EQ(a.substr(0, 13), "f3:111111000:");
   for (Rescan how : {Rescan::Scanner, Rescan::Turned, Rescan::Skewed, Rescan::Phone}) {
     const Scan again = rescan(first.image, first.geometry, how, 3);
     const auto score = compare_fingerprints(a, fp(again));
@@ -156,7 +156,8 @@ TEST(DedupFingerprint, LookAlikeSheetsDoNotMatch) {
   // A family sheet: the same households' codes, fewer rows signed.
   const auto family = compare_fingerprints(a, fp(scan_of(spec(12, kCodes, 4))));
   EXPECT_FALSE(same_sheet(family)) << family.similarity;
-  // An empty sheet has nothing to be recognised by: never a match.
+  // Two empty sheets have no handwriting to compare: never a match here
+  // (find_rescan decides them by their printing and place in the batch).
   const std::string empty = fp(scan_of(spec(13, {}, 0)));
   EXPECT_FALSE(same_sheet(compare_fingerprints(empty, fp(scan_of(spec(14, {}, 0))))));
   // Without a table there is no fingerprint.
@@ -281,6 +282,55 @@ TEST(DedupFindRescan, SheetsOfOneSignatureAreToldApartByTheirCode) {
   EXPECT_FALSE(find_rescan(db, fp(again), other));
 }
 
+TEST(DedupFingerprint, CarriesThePrintedTablesProportions) {
+  // The column split and the row pitch, as shares of the table's width, the
+  // same on a re-scan whatever its resolution or turn.
+  auto narrow = spec(51, {}, 0);
+  narrow.column_split = 0.55;
+  const Scan first = scan_of(spec(51, {}, 0));
+  const std::string a = fp(first);
+  // A split at 0.62 of the width, then a pitch of 0.62 in over a 6.7-in-wide
+  // table: 0.09254.
+  EXPECT_EQ(a.substr(0, 23), "f3:000000000:6200009254");
+  for (Rescan how : {Rescan::Scanner, Rescan::Turned, Rescan::Skewed}) {
+    const auto score = compare_fingerprints(a, fp(rescan(first.image, first.geometry, how, 4)));
+    EXPECT_LT(score.split_difference, 0.001) << int(how);
+    EXPECT_LT(score.pitch_difference, 0.0005) << int(how);
+    EXPECT_TRUE(score.nothing_written) << int(how);
+    EXPECT_FALSE(same_sheet(score)) << "no handwriting to compare";
+  }
+  const auto other = compare_fingerprints(a, fp(scan_of(narrow)));
+  EXPECT_NEAR(other.split_difference, 0.07, 0.002);
+  EXPECT_LT(other.pitch_difference, 0.0005);
+  // Writing in a single cell (a code, no signature) is not an empty sheet.
+  EXPECT_FALSE(compare_fingerprints(a, fp(scan_of(spec(51, {"H2E 2E9"}, 0)))).nothing_written);
+}
+
+TEST(DedupFindRescan, AnEmptySheetIsTheRescanOfTheSamePrintingJustBefore) {
+  // No handwriting: the printing and the place in the batch decide.
+  SheetDb sheets;
+  auto& db = sheets.db();
+  const Scan paper = scan_of(spec(52, {}, 0));
+  const std::vector<RowRecord> none = rows_of(spec(52, {}, 0));
+  const auto first = sheets.save("empty.png", fp(paper), none, std::nullopt);
+  const std::string again = fp(rescan(paper.image, paper.geometry, Rescan::Turned, 8));
+  EXPECT_EQ(find_rescan(db, again, none), first);
+  // Another printing (column split 0.55 instead of 0.62) is another sheet.
+  auto narrow = spec(53, {}, 0);
+  narrow.column_split = 0.55;
+  EXPECT_FALSE(find_rescan(db, fp(scan_of(narrow)), none));
+  // A sheet with one code and no signature is not an empty sheet.
+  const auto coded = spec(54, {"H2E 2E9"}, 0);
+  EXPECT_FALSE(find_rescan(db, fp(scan_of(coded)), rows_of(coded)));
+  // Eight pages later, the same printing is another empty sheet: re-scans
+  // come with their envelope.
+  for (int i = 0; i < 8; ++i) {
+    const auto full = spec(60 + i, kCodes, 6);
+    sheets.save("full" + std::to_string(i), fp(scan_of(full)), rows_of(full), std::nullopt);
+  }
+  EXPECT_FALSE(find_rescan(db, again, none));
+}
+
 TEST(DedupFingerprint, ThroughTheGeometryStages) {
   // End to end: the geometry stages find the table on both scans.
   const auto s = spec(31, kCodes, 5);
@@ -312,7 +362,7 @@ TEST(DedupFindRescan, NoMatchAmongThousandsOfUnrelatedFullSheets) {
   hp.batch("b");
   auto& db = store.connection();
   const std::string real = fp(scan_of(spec(41, kCodes, 9)));
-  const size_t grid_at = real.find(':', 3) + 1;
+  const size_t grid_at = real.find(':', real.find(':', 3) + 1) + 1;
   std::mt19937 rng(5);
   {
     db::Transaction tx(db);

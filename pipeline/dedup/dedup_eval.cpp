@@ -215,17 +215,32 @@ int main(int argc, char** argv) {
   if (pairs) {
     // Every pair's similarity: the lowest true pair and the highest others.
     double min_true = 2, max_other = -2, max_family = -2;
-    json top = json::array();
+    json top = json::array(), true_pairs = json::array();
     std::vector<std::tuple<double, std::string, std::string, bool>> others;
+    // Printed layouts: every true pair's differences, and the different pairs
+    // whose layouts are closest (split, and pitch x 5: its range is 5x narrower).
+    std::vector<std::tuple<double, std::string, std::string, double, double, bool>> layout_close;
     for (size_t i = 0; i < sheets.size(); ++i) {
       for (size_t j = i + 1; j < sheets.size(); ++j) {
         const auto& a = sheets[i];
         const auto& b = sheets[j];
         if (a.fingerprint.empty() || b.fingerprint.empty()) continue;
         const auto sc = compare_fingerprints(a.fingerprint, b.fingerprint);
-        if (!sc.comparable) continue;
         const bool same = (b.dup && *b.dup == a.key) || (a.dup && *a.dup == b.key) ||
                           (a.dup && b.dup && *a.dup == *b.dup);
+        if (same) {
+          true_pairs.push_back({{"a", a.key},
+                                {"b", b.key},
+                                {"similarity", sc.similarity},
+                                {"split_difference", sc.split_difference},
+                                {"pitch_difference", sc.pitch_difference},
+                                {"nothing_written", sc.nothing_written}});
+        } else if (sc.split_difference >= 0) {
+          layout_close.emplace_back(std::max(sc.split_difference, 5 * sc.pitch_difference), a.key,
+                                    b.key, sc.split_difference, sc.pitch_difference,
+                                    sc.nothing_written);
+        }
+        if (!sc.comparable) continue;
         const bool family = (a.family && *a.family == b.key) || (b.family && *b.family == a.key);
         if (same) {
           min_true = std::min(min_true, sc.similarity);
@@ -243,7 +258,19 @@ int main(int argc, char** argv) {
                      {"b", std::get<2>(others[k])},
                      {"family", std::get<3>(others[k])}});
     }
-    result["pairs"] = {{"min_similarity_same_sheet", min_true},
+    std::sort(layout_close.begin(), layout_close.end());
+    json closest_layouts = json::array();
+    for (size_t k = 0; k < layout_close.size() && k < 8; ++k) {
+      const auto& [d, a, b, split, pitch, empty] = layout_close[k];
+      closest_layouts.push_back({{"a", a},
+                                 {"b", b},
+                                 {"split_difference", split},
+                                 {"pitch_difference", pitch},
+                                 {"nothing_written", empty}});
+    }
+    result["pairs"] = {{"true_pairs", true_pairs},
+                       {"closest_layouts_different_sheets", closest_layouts},
+                       {"min_similarity_same_sheet", min_true},
                        {"max_similarity_different_sheets", max_other},
                        {"max_similarity_family_sheets", max_family},
                        {"closest_different", top}};

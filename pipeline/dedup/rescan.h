@@ -9,8 +9,10 @@
 // different sheets signed by the same households share postal codes, never
 // the strokes of their signatures.
 //
-// Text form (stored in pages.fingerprint): "f2:<pattern>:<grid>" (the version first), where
-// <pattern> is 9 characters '0'/'1' (rows the geometry found signed) and
+// Text form (stored in pages.fingerprint): "f3:<pattern>:<layout>:<grid>"
+// (the version first), where <pattern> is 9 characters '0'/'1' (rows the
+// geometry found signed), <layout> the printed table's proportions (column
+// split and row pitch over its width, 5 digits each, in units of 1e-5) and
 // <grid> one hex digit per grid cell. The pattern leads so that an index on
 // pages.fingerprint finds candidates with a range query.
 #pragma once
@@ -37,6 +39,10 @@ struct RescanScore {
   int parts_compared = 0;   // cells with ink on either sheet
   int parts_one_sided = 0;  // cells with ink on one sheet only
   bool comparable = false;  // both fingerprints valid and carrying ink
+  // How far apart the two printed tables' proportions are (column split, row
+  // pitch, as shares of the width); -1 where either was not measured.
+  double split_difference = -1, pitch_difference = -1;
+  bool nothing_written = false;  // both sheets empty: no signature, no code
 };
 RescanScore compare_fingerprints(const std::string& a, const std::string& b);
 
