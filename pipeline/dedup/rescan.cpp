@@ -66,9 +66,8 @@ constexpr double kSigWeight = 1.0, kCodeWeight = 0.0;
 // whole pipeline, recognizer codes): re-scans scored 0.957 and above, except
 // one whose table the geometry placed a third of a row lower on one scan
 // (0.35) and empty sheets (nothing to compare: see kEmptyRescanWindow);
-// different sheets whose signed
-// rows are within 2 of each other scored at most 0.64 (a sheet of one
-// signature against another). find_rescan also requires the codes read to
+// different sheets whose signed rows are within 2 of each other scored at
+// most 0.64 (a sheet of one signature against another). find_rescan also requires the codes read to
 // agree, unless the handwriting is unmistakable (kCertain* below).
 constexpr double kSameSheetSimilarity = 0.7;
 constexpr double kMaxOneSidedShare = 0.25;
