@@ -240,6 +240,61 @@ TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   }
 }
 
+TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
+  // A faint print through a 1-bit scanner: every rule is left as dashes of
+  // 4 px (0.027 in) every 8 px, shorter than any letter's stroke.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  const int ya = static_cast<int>(b0 - 1.5 * (b1 - b0));
+  const int yb = static_cast<int>(whole.rows[8].row.pts[3].y) + 5;
+  cv::Mat band = page(cv::Range(ya, yb), cv::Range(x0, x1));
+  const cv::Mat dark = band < 128;
+  cv::Mat rows_ink, cols_ink;
+  cv::reduce(dark / 255, rows_ink, 1, cv::REDUCE_SUM, CV_32S);
+  cv::reduce(dark / 255, cols_ink, 0, cv::REDUCE_SUM, CV_32S);
+  constexpr int kDash = 4;
+  int dotted = 0;
+  for (int y = 0; y < band.rows; ++y) {
+    if (rows_ink.at<int>(y) <= band.cols / 2) continue;
+    for (int x = 0; x < band.cols; ++x) {
+      if ((x / kDash) % 2) band.at<uchar>(y, x) = 255;
+    }
+    ++dotted;
+  }
+  for (int x = 0; x < band.cols; ++x) {
+    if (cols_ink.at<int>(x) <= band.rows / 2) continue;
+    for (int y = 0; y < band.rows; ++y) {
+      if ((y / kDash) % 2) band.at<uchar>(y, x) = 255;
+    }
+    ++dotted;
+  }
+  ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  const double row_h = b1 - b0;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), 0.1 * row_h)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+  // A dithered blank page (light grey as scattered dots) has dots everywhere:
+  // they never line up into a table.
+  cv::Mat grey(1650, 1275, CV_8U);
+  cv::randu(grey, 0, 255);
+  cv::Mat dithered(grey.size(), CV_8U, cv::Scalar(255));
+  dithered.setTo(0, grey < 40);
+  const SheetGeometry none = analyse(dithered);
+  EXPECT_FALSE(none.table_found);
+  EXPECT_NE(none.kind, PageKind::Signatures);
+}
+
 TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {
   // Stacked letters of a blurred text block, a row above the header, can
   // read as a piece of vertical line right where the column split runs (train

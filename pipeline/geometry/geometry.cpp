@@ -275,6 +275,22 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
 
   // 5. The table's frame and, from its column split, the half turn.
   TableFrame frame = find_table_frame(masks, dpi, s.table);
+  RuleStyle rule_style = RuleStyle::Solid;
+  if (!frame.found) {
+    // A 1-bit scan may have broken a faint or thin print's rules into dashes
+    // shorter than a letter's stroke: looked for again, dashes joined.
+    LineMasks dotted = find_line_masks(ink, dpi, s.table, RuleStyle::Dotted);
+    TableFrame again = find_table_frame(dotted, dpi, s.table);
+    spdlog::debug("table: not found ({}); dotted rules: {} ({} rules{})", frame.reason,
+                  again.found ? "found" : "not found", again.rules,
+                  again.reason.empty() ? "" : ", " + again.reason);
+    debug.write("table", "dotted-lines", dotted.horizontal | dotted.vertical);
+    if (again.found) {
+      frame = again;
+      masks = std::move(dotted);
+      rule_style = RuleStyle::Dotted;
+    }
+  }
   int rotation = qt.turn ? 90 : 0;
   g.rotation_confidence = qt.confidence;
   std::array<cv::Point2f, 4> corners = frame.corners;
@@ -346,7 +362,11 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       canon_gray = warp_to_canonical(gray, to_work * c2o, canon);
       const double canon_dpi = dpi * canon.width / std::max(1.0, width * scale);
       canon_ink = binarize(canon_gray, canon_dpi, s);
-      cm = find_line_masks(canon_ink, canon_dpi, s.table);
+      cm = find_line_masks(canon_ink, canon_dpi, s.table, rule_style);
+      debug.write("rows", "table-ink", canon_ink);
+      debug.write("rows", "table-lines", cm.horizontal | cm.vertical);
+      spdlog::debug("rows: the straightened table is {}x{} px, {:.0f} DPI", canon.width,
+                    canon.height, canon_dpi);
       const double split = frame.split_fraction;
       layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
     };

@@ -45,10 +45,15 @@ namespace {
 // time, where OpenCV's rectangle kernels cost their length per pixel): runs
 // shorter than `stroke` are removed (letters' strokes), gaps shorter than
 // `bridge` between the remaining runs are filled (a closing), then runs
-// shorter than `keep` are removed (an opening). Applied in that order, as an
-// opening, a closing and an opening with line kernels would be.
-void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep) {
-  std::vector<std::pair<int, int>> runs;  // [start, end) of each kept run
+// shorter than `keep` are removed (an opening), and runs of which less than
+// `min_cover` is ink (a dotted rule's dashes must be near one another).
+// Applied in that order, as an opening, a closing and an opening with line
+// kernels would be.
+void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cover) {
+  struct Run {
+    int x0, x1, inked;  // [x0, x1), pixels of ink in it
+  };
+  std::vector<Run> runs;
   for (int y = 0; y < m.rows; ++y) {
     uchar* row = m.ptr<uchar>(y);
     runs.clear();
@@ -60,34 +65,85 @@ void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep) {
       int end = x;
       while (end < m.cols && row[end]) ++end;
       if (end - x >= stroke) {
-        if (!runs.empty() && x - runs.back().second < bridge) {
-          runs.back().second = end;
+        if (!runs.empty() && x - runs.back().x1 < bridge) {
+          runs.back().x1 = end;
+          runs.back().inked += end - x;
         } else {
-          runs.emplace_back(x, end);
+          runs.push_back({x, end, end - x});
         }
       }
       x = end;
     }
     std::fill(row, row + m.cols, uchar(0));
-    for (const auto& [x0, x1] : runs) {
-      if (x1 - x0 >= keep) std::fill(row + x0, row + x1, uchar(255));
+    for (const auto& r : runs) {
+      if (r.x1 - r.x0 >= keep && r.inked >= min_cover * (r.x1 - r.x0)) {
+        std::fill(row + r.x0, row + r.x1, uchar(255));
+      }
     }
   }
 }
 
 // Horizontal long lines of `ink`: thickened across by one pixel each side
 // (a rule slanted by a phone's perspective still runs along a row), letters'
-// short strokes removed, gaps bridged, short runs removed.
-cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep) {
+// short strokes removed, gaps bridged, short runs removed, and runs less
+// than `min_cover` inked.
+cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, double min_cover = 0) {
   cv::Mat m;
   cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
-  long_runs_rows(m, stroke, bridge, keep);
+  long_runs_rows(m, stroke, bridge, keep, min_cover);
   return m;
+}
+
+// Dashes of a dotted rule, lying along rows: pieces of ink at most
+// kDashThicknessIn thick (across the rule), shorter than a letter's stroke
+// along it, with no other ink within kClearIn above or below. Text's flat
+// pieces (dots, accents, the bars of letters a dark 1-bit scan broke) sit
+// next to its letters.
+cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
+  // A rule is 1-6 px thick at 300 DPI; binarising thickens it by a pixel or two.
+  constexpr double kDashThicknessIn = 0.04;
+  const int thickness = std::max(2, static_cast<int>(std::lround(kDashThicknessIn * dpi)));
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  std::vector<uchar> keep(static_cast<size_t>(n), 0);
+  for (int i = 1; i < n; ++i) {
+    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    keep[static_cast<size_t>(i)] = h <= thickness && w >= 2 && w < stroke ? 255 : 0;
+  }
+  cv::Mat out(ink.size(), CV_8U);
+  for (int y = 0; y < ink.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < ink.cols; ++x) o[x] = keep[static_cast<size_t>(l[x])];
+  }
+  constexpr double kClearIn = 0.02;
+  const int clear = std::max(1, static_cast<int>(std::lround(kClearIn * dpi)));
+  cv::Mat other;
+  cv::dilate(ink & ~out, other, cv::getStructuringElement(cv::MORPH_RECT, {1, 2 * clear + 1}));
+  return out & ~other;
+}
+
+// Horizontal long lines of `ink` as `style` asks (see long_lines()).
+cv::Mat rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge, int keep,
+                         RuleStyle style) {
+  cv::Mat lines = long_lines(ink, stroke, bridge, keep);
+  if (style == RuleStyle::Dotted) {
+    // A dotted rule's gaps are about as long as its dashes; where two dotted
+    // rules cross, their dashes make a blob (not flat) and the gap is longer:
+    // kDashGapIn.
+    constexpr double kDashGapIn = 0.2;
+    // Dashes cover about half of a dotted rule's length; the dots of a
+    // dithered or noisy scan, joined across such gaps, far less.
+    constexpr double kMinDashCover = 0.4;
+    lines |=
+        long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kMinDashCover);
+  }
+  return lines;
 }
 
 }  // namespace
 
-LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s) {
+LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s, RuleStyle style) {
   LineMasks m;
   const int w = ink.cols, h = ink.rows;
   // kStroke: runs shorter than 0.1 in are letters' strokes, not pieces of a
@@ -95,10 +151,12 @@ LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s
   // so that the bridging joins a rule's pieces but not a line of text.
   constexpr double kStrokeIn = 0.1;
   const int stroke = std::max(5, static_cast<int>(kStrokeIn * dpi));
-  m.horizontal = long_lines(ink, stroke, odd(w * s.gap_bridge), odd(w * s.horizontal_kernel));
+  m.horizontal = rules_along_rows(ink, dpi, stroke, odd(w * s.gap_bridge),
+                                  odd(w * s.horizontal_kernel), style);
   cv::Mat turned;
   cv::transpose(ink, turned);
-  cv::transpose(long_lines(turned, stroke, odd(h * s.gap_bridge), odd(h * s.vertical_kernel)),
+  cv::transpose(rules_along_rows(turned, dpi, stroke, odd(h * s.gap_bridge),
+                                 odd(h * s.vertical_kernel), style),
                 m.vertical);
   return m;
 }

@@ -38,8 +38,15 @@ struct LineMasks {
   cv::Mat vertical;    // long vertical lines
 };
 
+// How rules are looked for. Solid: letters' short strokes are removed before
+// the gaps of a broken rule are bridged. Dotted: also a rule that a 1-bit
+// scan of a faint or thin print has broken into short dashes (shorter than a
+// letter's stroke), joined from flat pieces only, which text has few of.
+enum class RuleStyle { Solid, Dotted };
+
 // `dpi`: the image's resolution (short strokes are judged in inches).
-LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& settings);
+LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& settings,
+                          RuleStyle style = RuleStyle::Solid);
 
 struct TableFrame {
   bool found = false;
