@@ -95,6 +95,10 @@ TEST(Geometry, APhonePhotoInPerspectiveIsRectified) {
 
 TEST(Geometry, ALetterPageIsOtherAndABlankPageBlank) {
   EXPECT_EQ(analyse(test::draw_letter_page(150)).kind, PageKind::Other);
+  // Through a 1-bit scanner, its thin print breaks into flat pieces, and its
+  // (identical) lines stack letters into columns: still no table.
+  const cv::Mat one_bit = test::draw_letter_page(150) >= 160;
+  EXPECT_EQ(analyse(one_bit).kind, PageKind::Other);
   cv::Mat blank(1650, 1275, CV_8U, cv::Scalar(245));
   cv::Mat noise(blank.size(), CV_8U);
   cv::randn(noise, 0, 4);

@@ -261,8 +261,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
 
   // 4. Quarter turn, from the long rules (or the text lines).
   LineMasks masks = find_line_masks(ink, dpi, s.table);
-  const QuarterTurnEstimate qt =
-      estimate_quarter_turn(masks.horizontal, masks.vertical, ink, s.orient);
+  QuarterTurnEstimate qt = estimate_quarter_turn(masks.horizontal, masks.vertical, ink, s.orient);
   spdlog::debug("orientation: {} (confidence {:.2f})",
                 qt.turn ? "lines run vertically, turned a quarter" : "lines run horizontally",
                 qt.confidence);
@@ -278,17 +277,45 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   RuleStyle rule_style = RuleStyle::Solid;
   if (!frame.found) {
     // A 1-bit scan may have broken a faint or thin print's rules into dashes
-    // shorter than a letter's stroke: looked for again, dashes joined.
-    LineMasks dotted = find_line_masks(ink, dpi, s.table, RuleStyle::Dotted);
-    TableFrame again = find_table_frame(dotted, dpi, s.table);
-    spdlog::debug("table: not found ({}); dotted rules: {} ({} rules{})", frame.reason,
+    // shorter than a letter's stroke, a photo's perspective slanted them:
+    // looked for again as faint rules.
+    // Faint rules may also tell a quarter turn the solid ones did not show:
+    // tried on copies, kept only if the table is then found.
+    cv::Mat faint_gray = gray, faint_ink = ink;
+    cv::Matx33d faint_to_work = to_work;
+    LineMasks faint = find_line_masks(ink, dpi, s.table, RuleStyle::Faint);
+    QuarterTurnEstimate faint_qt = qt;
+    if (!qt.turn) {
+      faint_qt = estimate_quarter_turn(faint.horizontal, faint.vertical, ink, s.orient);
+      if (faint_qt.turn) {
+        faint_gray = gray.clone();
+        faint_ink = ink.clone();
+        quarter_turn({&faint_gray, &faint_ink}, faint_to_work);
+        faint = find_line_masks(faint_ink, dpi, s.table, RuleStyle::Faint);
+      }
+    }
+    TableFrame again = find_table_frame(faint, dpi, s.table);
+    // More rules along the split than a table has (a header rule, the 10 of
+    // its rows, a long underline) is text stacked in columns: the identical
+    // lines of a 1-bit letter's thin print broke into flat pieces.
+    constexpr int kMaxFaintRules = 12;
+    if (again.found && again.rules > kMaxFaintRules) {
+      again.found = false;
+      again.reason = "too_many_rules";
+    }
+    spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
+                  faint_qt.turn != qt.turn ? ", turned a quarter" : "",
                   again.found ? "found" : "not found", again.rules,
                   again.reason.empty() ? "" : ", " + again.reason);
-    debug.write("table", "dotted-lines", dotted.horizontal | dotted.vertical);
+    debug.write("table", "faint-lines", faint.horizontal | faint.vertical);
     if (again.found) {
       frame = again;
-      masks = std::move(dotted);
-      rule_style = RuleStyle::Dotted;
+      masks = std::move(faint);
+      rule_style = RuleStyle::Faint;
+      gray = faint_gray;
+      ink = faint_ink;
+      to_work = faint_to_work;
+      qt = faint_qt;
     }
   }
   int rotation = qt.turn ? 90 : 0;

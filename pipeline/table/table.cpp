@@ -83,13 +83,14 @@ void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cov
   }
 }
 
-// Horizontal long lines of `ink`: thickened across by one pixel each side
-// (a rule slanted by a phone's perspective still runs along a row), letters'
-// short strokes removed, gaps bridged, short runs removed, and runs less
-// than `min_cover` inked.
-cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, double min_cover = 0) {
+// Horizontal long lines of `ink`: thickened across by `across` pixels each
+// side (a rule slanted by a phone's perspective still runs along a row),
+// letters' short strokes removed, gaps bridged, short runs removed, and runs
+// less than `min_cover` inked.
+cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, int across = 1,
+                   double min_cover = 0) {
   cv::Mat m;
-  cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 3}));
+  cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 2 * across + 1}));
   long_runs_rows(m, stroke, bridge, keep, min_cover);
   return m;
 }
@@ -126,8 +127,13 @@ cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
 // Horizontal long lines of `ink` as `style` asks (see long_lines()).
 cv::Mat rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge, int keep,
                          RuleStyle style) {
-  cv::Mat lines = long_lines(ink, stroke, bridge, keep);
-  if (style == RuleStyle::Dotted) {
+  // A thin rule slanted by 2.5 degrees (a photo's keystone, left after the
+  // page is deskewed on its rules) runs 2 px off its row every 46 px: faint
+  // rules are thickened by kFaintAcross each side to keep it one run.
+  constexpr int kFaintAcross = 2;
+  cv::Mat lines =
+      long_lines(ink, stroke, bridge, keep, style == RuleStyle::Faint ? kFaintAcross : 1);
+  if (style == RuleStyle::Faint) {
     // A dotted rule's gaps are about as long as its dashes; where two dotted
     // rules cross, their dashes make a blob (not flat) and the gap is longer:
     // kDashGapIn.
@@ -135,8 +141,8 @@ cv::Mat rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge,
     // Dashes cover about half of a dotted rule's length; the dots of a
     // dithered or noisy scan, joined across such gaps, far less.
     constexpr double kMinDashCover = 0.4;
-    lines |=
-        long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kMinDashCover);
+    lines |= long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kFaintAcross,
+                        kMinDashCover);
   }
   return lines;
 }

@@ -39,10 +39,11 @@ struct LineMasks {
 };
 
 // How rules are looked for. Solid: letters' short strokes are removed before
-// the gaps of a broken rule are bridged. Dotted: also a rule that a 1-bit
+// the gaps of a broken rule are bridged. Faint: also a rule that a 1-bit
 // scan of a faint or thin print has broken into short dashes (shorter than a
-// letter's stroke), joined from flat pieces only, which text has few of.
-enum class RuleStyle { Solid, Dotted };
+// letter's stroke), joined from flat pieces only, which text has few of; and
+// a thin rule slanted by a photo's perspective.
+enum class RuleStyle { Solid, Faint };
 
 // `dpi`: the image's resolution (short strokes are judged in inches).
 LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& settings,
