@@ -189,6 +189,44 @@ cv::Mat draw_debug(const cv::Mat& gray) {
   return out;
 }
 
+// Step 5's second look, when solid rules gave no table: the rules as faint
+// ones (RuleStyle::Faint). A 1-bit scan may have broken a faint or thin
+// print's rules into dashes shorter than a letter's stroke, a photo's
+// perspective slanted them; faint rules may also show a quarter turn the
+// solid ones did not (then tried on turned copies of `gray` and `ink`).
+struct FaintLook {
+  TableFrame frame;
+  LineMasks masks;
+  QuarterTurnEstimate qt;
+  cv::Mat gray, ink;  // the work images, turned if qt says so
+  cv::Matx33d to_work;
+};
+
+FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx33d& to_work,
+                               const QuarterTurnEstimate& qt, double dpi,
+                               const GeometrySettings& s) {
+  FaintLook out{{}, find_line_masks(ink, dpi, s.table, RuleStyle::Faint), qt, gray, ink, to_work};
+  if (!qt.turn) {
+    out.qt = estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, ink, s.orient);
+    if (out.qt.turn) {
+      out.gray = gray.clone();
+      out.ink = ink.clone();
+      quarter_turn({&out.gray, &out.ink}, out.to_work);
+      out.masks = find_line_masks(out.ink, dpi, s.table, RuleStyle::Faint);
+    }
+  }
+  out.frame = find_table_frame(out.masks, dpi, s.table);
+  // More rules along the split than a table has (a header rule, the 10 of its
+  // rows, a long underline) is text stacked in columns: the identical lines of
+  // a 1-bit letter's thin print broke into flat pieces.
+  constexpr int kMaxFaintRules = 12;
+  if (out.frame.found && out.frame.rules > kMaxFaintRules) {
+    out.frame.found = false;
+    out.frame.reason = "too_many_rules";
+  }
+  return out;
+}
+
 }  // namespace
 
 SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, DebugWriter& debug) {
@@ -276,46 +314,20 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   TableFrame frame = find_table_frame(masks, dpi, s.table);
   RuleStyle rule_style = RuleStyle::Solid;
   if (!frame.found) {
-    // A 1-bit scan may have broken a faint or thin print's rules into dashes
-    // shorter than a letter's stroke, a photo's perspective slanted them:
-    // looked for again as faint rules.
-    // Faint rules may also tell a quarter turn the solid ones did not show:
-    // tried on copies, kept only if the table is then found.
-    cv::Mat faint_gray = gray, faint_ink = ink;
-    cv::Matx33d faint_to_work = to_work;
-    LineMasks faint = find_line_masks(ink, dpi, s.table, RuleStyle::Faint);
-    QuarterTurnEstimate faint_qt = qt;
-    if (!qt.turn) {
-      faint_qt = estimate_quarter_turn(faint.horizontal, faint.vertical, ink, s.orient);
-      if (faint_qt.turn) {
-        faint_gray = gray.clone();
-        faint_ink = ink.clone();
-        quarter_turn({&faint_gray, &faint_ink}, faint_to_work);
-        faint = find_line_masks(faint_ink, dpi, s.table, RuleStyle::Faint);
-      }
-    }
-    TableFrame again = find_table_frame(faint, dpi, s.table);
-    // More rules along the split than a table has (a header rule, the 10 of
-    // its rows, a long underline) is text stacked in columns: the identical
-    // lines of a 1-bit letter's thin print broke into flat pieces.
-    constexpr int kMaxFaintRules = 12;
-    if (again.found && again.rules > kMaxFaintRules) {
-      again.found = false;
-      again.reason = "too_many_rules";
-    }
+    FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, s);
     spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
-                  faint_qt.turn != qt.turn ? ", turned a quarter" : "",
-                  again.found ? "found" : "not found", again.rules,
-                  again.reason.empty() ? "" : ", " + again.reason);
-    debug.write("table", "faint-lines", faint.horizontal | faint.vertical);
-    if (again.found) {
-      frame = again;
-      masks = std::move(faint);
+                  faint.qt.turn != qt.turn ? ", turned a quarter" : "",
+                  faint.frame.found ? "found" : "not found", faint.frame.rules,
+                  faint.frame.reason.empty() ? "" : ", " + faint.frame.reason);
+    debug.write("table", "faint-lines", faint.masks.horizontal | faint.masks.vertical);
+    if (faint.frame.found) {
+      frame = faint.frame;
+      masks = std::move(faint.masks);
       rule_style = RuleStyle::Faint;
-      gray = faint_gray;
-      ink = faint_ink;
-      to_work = faint_to_work;
-      qt = faint_qt;
+      gray = faint.gray;
+      ink = faint.ink;
+      to_work = faint.to_work;
+      qt = faint.qt;
     }
   }
   int rotation = qt.turn ? 90 : 0;
