@@ -7,6 +7,7 @@ its tolerances), both taken from a generated TRAINING set (seeds 100-199,
   scripts/update_golden.py --from SET_DIR            # show what would change
   scripts/update_golden.py --from SET_DIR --write    # rewrite the cases, on purpose
   scripts/update_golden.py --check                   # expected.json agree with page.png sizes
+  scripts/update_golden.py --from SET_DIR --only CASE --write   # one case, from another set
 
 A case the stages get wrong today keeps its truth: a hand-written
 KNOWN_FAILURE file in its folder (one line: why) makes the test skip it with
@@ -62,6 +63,10 @@ CASES = {
     "fold": lambda p: sheet(p) and "fold" in p["_gen"]["defects"],
     "stain": lambda p: sheet(p) and "stain" in p["_gen"]["defects"],
     "bilevel": lambda p: sheet(p) and "bilevel" in p["_gen"]["defects"] and p["_gen"]["rotation"] == 0,
+    # A dark 1-bit scan leaves thin rules as dots (seed 113, --only dotted_rules);
+    # at 200 DPI at most, so that storing it at 150 DPI or less keeps the dots.
+    "dotted_rules": lambda p: sheet(p) and {"bilevel", "dark"} <= set(p["_gen"]["defects"])
+    and p["_gen"]["rotation"] == 0 and p["_gen"]["dpi"] <= 200,
     "dpi_600": lambda p: sheet(p) and p["_gen"]["dpi"] >= 600 and not p["_gen"]["phone"],
     "empty_table": lambda p: sheet(p) and not any(r["signed"] for r in p["rows"]),
     "letter": lambda p: p["kind"] == "letter",
@@ -115,6 +120,7 @@ def main():
     ap.add_argument("--from", dest="src", type=pathlib.Path, help="generated training set (seeds 100-199)")
     ap.add_argument("--write", action="store_true", help="rewrite the golden cases (on purpose)")
     ap.add_argument("--check", action="store_true", help="check the stored cases are complete")
+    ap.add_argument("--only", metavar="CASE", choices=list(CASES), help="this case alone (the others are kept)")
     args = ap.parse_args()
     if args.check:
         bad = [d.name for d in sorted(GOLDEN.iterdir()) if not ((d / "page.png").exists() and (d / "expected.json").exists())]
@@ -126,13 +132,14 @@ def main():
     if gen_info.get("hands") not in (None, "train"):
         sys.exit("update_golden: golden cases come from --hands train sets only")
     found, used = {}, set()
+    cases = {args.only: CASES[args.only]} if args.only else CASES
     for env, i, page, path in pages_of(args.src):
-        for name, test in CASES.items():
+        for name, test in cases.items():
             if name not in found and path not in used and test(page):
                 found[name] = (env, page, path)
                 used.add(path)  # one case per page, so each case is its own page
     changed = 0
-    for name in CASES:
+    for name in cases:
         if name not in found:
             print(f"golden: {name}: no page of {args.src} shows it (kept as is)")
             continue
