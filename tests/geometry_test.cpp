@@ -209,39 +209,59 @@ TEST(Signed, AStainFarFainterThanTheSheetsSignaturesIsNotOne) {
   EXPECT_TRUE(alone_est[0].is_signed);
 }
 
+// The part of `page` around its table's top, as `whole` (the page read
+// before any change) found it: from 1.5 rows above row 1 down to `bottom`.
+cv::Mat band_of(cv::Mat& page, const SheetGeometry& whole, int bottom) {
+  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  return page(cv::Range(static_cast<int>(b0 - 1.5 * (b1 - b0)), bottom), cv::Range(x0, x1));
+}
+
+// Calls on_row(y) for each pixel row of `band` more than half inked (a rule),
+// on_col(x) for each such column; returns how many there were.
+template <class OnRow, class OnCol>
+int for_each_rule(const cv::Mat& band, OnRow on_row, OnCol on_col) {
+  const cv::Mat dark = band < 128;
+  cv::Mat rows_ink, cols_ink;
+  cv::reduce(dark / 255, rows_ink, 1, cv::REDUCE_SUM, CV_32S);
+  cv::reduce(dark / 255, cols_ink, 0, cv::REDUCE_SUM, CV_32S);
+  int n = 0;
+  for (int y = 0; y < band.rows; ++y) {
+    if (rows_ink.at<int>(y) > band.cols / 2) on_row(y), ++n;
+  }
+  for (int x = 0; x < band.cols; ++x) {
+    if (cols_ink.at<int>(x) > band.rows / 2) on_col(x), ++n;
+  }
+  return n;
+}
+
+// `g` has the same rows as `whole`: signed alike, corners within `rows` of a row's height.
+void expect_rows_as(const SheetGeometry& g, const SheetGeometry& whole, double rows) {
+  const double row_h = whole.rows[1].row.pts[0].y - whole.rows[0].row.pts[0].y;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), rows * row_h)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+}
+
 TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   // Faint print: the frame's top rule, the header's and row 1's, and the top
   // of the three vertical rules down to row 2, are gone.
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
-  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
-  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  const int ya = static_cast<int>(b0 - 1.5 * (b1 - b0)), yb = static_cast<int>(b1 - 4);
-  const cv::Mat band = page(cv::Range(ya, yb), cv::Range(x0, x1));
-  cv::Mat dark = band < 128, rows_ink, cols_ink;
-  cv::reduce(dark / 255, rows_ink, 1, cv::REDUCE_SUM, CV_32S);
-  cv::reduce(dark / 255, cols_ink, 0, cv::REDUCE_SUM, CV_32S);
-  int erased = 0;
-  for (int y = 0; y < band.rows; ++y) {
-    if (rows_ink.at<int>(y) > band.cols / 2) band.row(y).setTo(255), ++erased;
-  }
-  for (int x = 0; x < band.cols; ++x) {
-    if (cols_ink.at<int>(x) > band.rows / 2) band.col(x).setTo(255), ++erased;
-  }
+  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[1].row.pts[0].y - 4));
+  const int erased = for_each_rule(
+      band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 6);  // 3 rules and 3 vertical rules, 1 or 2 pixels each
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
   EXPECT_EQ(signed_count(g), 5);
-  const double row_h = b1 - b0;
-  for (int r = 0; r < kRowsPerSheet; ++r) {
-    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
-    for (int k = 0; k < 4; ++k) {
-      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), 0.2 * row_h)
-          << "row " << r + 1 << " corner " << k;
-    }
-  }
+  expect_rows_as(g, whole, 0.2);
 }
 
 TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
@@ -250,44 +270,25 @@ TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
-  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
-  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  const int ya = static_cast<int>(b0 - 1.5 * (b1 - b0));
-  const int yb = static_cast<int>(whole.rows[8].row.pts[3].y) + 5;
-  cv::Mat band = page(cv::Range(ya, yb), cv::Range(x0, x1));
-  const cv::Mat dark = band < 128;
-  cv::Mat rows_ink, cols_ink;
-  cv::reduce(dark / 255, rows_ink, 1, cv::REDUCE_SUM, CV_32S);
-  cv::reduce(dark / 255, cols_ink, 0, cv::REDUCE_SUM, CV_32S);
+  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
   constexpr int kDash = 4;
-  int dotted = 0;
-  for (int y = 0; y < band.rows; ++y) {
-    if (rows_ink.at<int>(y) <= band.cols / 2) continue;
-    for (int x = 0; x < band.cols; ++x) {
-      if ((x / kDash) % 2) band.at<uchar>(y, x) = 255;
-    }
-    ++dotted;
-  }
-  for (int x = 0; x < band.cols; ++x) {
-    if (cols_ink.at<int>(x) <= band.rows / 2) continue;
-    for (int y = 0; y < band.rows; ++y) {
-      if ((y / kDash) % 2) band.at<uchar>(y, x) = 255;
-    }
-    ++dotted;
-  }
+  const int dotted = for_each_rule(
+      band,
+      [&](int y) {
+        for (int x = 0; x < band.cols; ++x) {
+          if ((x / kDash) % 2) band.at<uchar>(y, x) = 255;
+        }
+      },
+      [&](int x) {
+        for (int y = 0; y < band.rows; ++y) {
+          if ((y / kDash) % 2) band.at<uchar>(y, x) = 255;
+        }
+      });
   ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
   EXPECT_EQ(g.kind, PageKind::Signatures);
-  const double row_h = b1 - b0;
-  for (int r = 0; r < kRowsPerSheet; ++r) {
-    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
-    for (int k = 0; k < 4; ++k) {
-      EXPECT_LT(cv::norm(g.rows[r].row.pts[k] - whole.rows[r].row.pts[k]), 0.1 * row_h)
-          << "row " << r + 1 << " corner " << k;
-    }
-  }
+  expect_rows_as(g, whole, 0.1);
   // A dithered blank page (light grey as scattered dots) has dots everywhere:
   // they never line up into a table.
   cv::Mat grey(1650, 1275, CV_8U);
