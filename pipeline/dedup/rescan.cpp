@@ -427,16 +427,27 @@ bool nothing_written(const Grid& g) {
   return true;
 }
 
+// Candidates of a search: sheets whose fingerprint has the signed pattern
+// bound by bind_pattern() (one index range), not themselves re-scans unless
+// a reviewer said they are not, so that a chain always points at the first.
+constexpr const char* kCandidates =
+    "SELECT p.id, p.fingerprint FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
+    "AND p.kind = 'signatures' AND p.status != 'failed' "
+    "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ";
+
+void bind_pattern(db::Statement& st, const std::string& pattern) {
+  const std::string prefix = std::string(kVersion) + ":" + pattern;
+  st.bind(1, prefix + ":").bind(2, prefix + ";");  // ';' sorts right after ':'
+}
+
 // An empty sheet's re-scan: the nearest earlier empty sheet of the same
 // printing among the last kEmptyRescanWindow pages (see there).
 std::optional<std::int64_t> find_empty_rescan(db::Connection& db, const Grid& mine) {
-  auto st = db.prepare(
-      "SELECT p.id, p.fingerprint FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
-      "AND p.kind = 'signatures' AND p.status != 'failed' "
-      "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') "
-      "AND p.id > (SELECT COALESCE(MAX(id), 0) FROM pages) - ?3 ORDER BY p.id DESC");
-  const std::string prefix = std::string(kVersion) + ":" + mine.pattern;
-  st.bind(1, prefix + ":").bind(2, prefix + ";").bind(3, kEmptyRescanWindow);
+  auto st = db.prepare(std::string(kCandidates) +
+                       "AND p.id > (SELECT COALESCE(MAX(id), 0) FROM pages) - ?3 "
+                       "ORDER BY p.id DESC");
+  bind_pattern(st, mine.pattern);
+  st.bind(3, kEmptyRescanWindow);
   while (st.step()) {
     const auto theirs = parse(st.text(1));
     if (theirs && nothing_written(*theirs) && same_printing(mine.layout, theirs->layout)) {
@@ -478,10 +489,7 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
   // signature), each pattern one index range. The codes read on a candidate
   // must tell the same story: rows whose two readings differ by more than a
   // misread or two (kMaxMisreadSymbols) are disagreements.
-  auto st = db.prepare(
-      "SELECT p.id, p.fingerprint FROM pages p WHERE p.fingerprint >= ?1 AND p.fingerprint < ?2 "
-      "AND p.kind = 'signatures' AND p.status != 'failed' "
-      "AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') ORDER BY p.id");
+  auto st = db.prepare(std::string(kCandidates) + "ORDER BY p.id");
   auto codes_of = db.prepare(
       "SELECT row_no, postal_code, alternatives FROM rows WHERE page_id = ?1 AND postal_code IS "
       "NOT NULL");
@@ -509,8 +517,7 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
   std::vector<std::string> patterns;
   patterns_within(mine->pattern, 0, kMaxPatternFlips, patterns);
   for (const auto& pattern : patterns) {
-    const std::string prefix = std::string(kVersion) + ":" + pattern;
-    st.bind(1, prefix + ":").bind(2, prefix + ";");  // ';' sorts right after ':'
+    bind_pattern(st, pattern);
     while (st.step()) {
       const std::int64_t id = st.int64(0);
       const auto theirs = parse(st.text(1));
