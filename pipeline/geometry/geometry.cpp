@@ -313,7 +313,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   // 5. The table's frame and, from its column split, the half turn.
   TableFrame frame = find_table_frame(masks, dpi, s.table);
   RuleStyle rule_style = RuleStyle::Solid;
-  if (!frame.found) {
+  // A blank page (ink under the classifier's bound) has no faint table either.
+  if (!frame.found && ink_share >= s.classify.blank_max_ink) {
     FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, s);
     spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
                   faint.qt.turn != qt.turn ? ", turned a quarter" : "",
