@@ -239,7 +239,12 @@ try {
   assert.deepEqual(audit.map((d) => d.action), ['sheet_rows', 'duplicate_confirm', 'correct', 'accept', 'correct', 'undo', 'no_code']);
   assert.ok(audit.every((d) => d.reviewer === 'Camille Test'));
   assert.equal(audit.filter((d) => d.undone_by !== null).length, 1);
-  await page.waitForTimeout(300);
+  // The progress bar refreshes on its own: waited for (up to 5 s, a loaded
+  // CI machine once showed the count before the last decision after 300 ms),
+  // then checked.
+  await page.waitForFunction(
+    () => /^\D*5\b/.test(document.querySelectorAll('#progress .stat')[1]?.innerText ?? ''),
+    null, { timeout: 5000 }).catch(() => {});
   const today = await page.locator('#progress .stat').nth(1).innerText();
   assert.match(today, /^\D*5\b/, today);  // done today: 5 decisions stand (one undone, the undo itself not counted)
 
