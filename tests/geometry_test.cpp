@@ -300,6 +300,28 @@ TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
   EXPECT_NE(none.kind, PageKind::Signatures);
 }
 
+TEST(Geometry, ASheetWhoseColumnSplitIsLostIsASheetSentToReview) {
+  // Every vertical rule gone (a faint print): the rows' rules are still there,
+  // evenly spaced, so the page is a sheet whose table was not read, never
+  // "other" and counted as zero.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  const int erased = for_each_rule(
+      band, [](int) {}, [&](int x) { band.col(x).setTo(255); });
+  ASSERT_GE(erased, 3);  // the frame's sides and the split
+  const SheetGeometry g = analyse(page);
+  EXPECT_FALSE(g.table_found);
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  EXPECT_EQ(g.reason, "table_not_found");
+  // A blurred letter's justified lines share their ends like rules, but are
+  // not evenly spaced a row apart: still another page.
+  cv::Mat letter = test::draw_letter_page(150, true);
+  cv::GaussianBlur(letter, letter, {0, 0}, 1.5);
+  EXPECT_EQ(analyse(letter).kind, PageKind::Other);
+}
+
 TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {
   // Stacked letters of a blurred text block, a row above the header, can
   // read as a piece of vertical line right where the column split runs (train

@@ -12,13 +12,13 @@ void ClassifySettings::validate() const {
     throw UsageError("classify.blank_max_ink: (0, 0.05)");
 }
 
-KindEstimate classify_page(double ink_share, bool table_read, bool frame_found,
-                           double table_confidence, const ClassifySettings& s) {
+KindEstimate classify_page(double ink_share, bool table_read, bool ruled, double table_confidence,
+                           const ClassifySettings& s) {
   KindEstimate est;
   if (table_read) {
     est.kind = PageKind::Signatures;
     est.confidence = table_confidence;
-  } else if (frame_found) {
+  } else if (ruled) {
     // Ruled like a sheet but unreadable: a sheet, sent to review.
     est.kind = PageKind::Signatures;
     est.confidence = 0.5;

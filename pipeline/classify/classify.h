@@ -18,9 +18,9 @@ struct KindEstimate {
 };
 
 // `ink_share`: ink over page area; `table_read`: the table and its rows were
-// found; `frame_found`: a ruled two-column frame was seen (a sheet, even if its
+// found; `ruled`: the table's rules were seen (a sheet, even if its frame or
 // rows could not be read: it then goes to review, never counted as zero).
-KindEstimate classify_page(double ink_share, bool table_read, bool frame_found,
-                           double table_confidence, const ClassifySettings& settings);
+KindEstimate classify_page(double ink_share, bool table_read, bool ruled, double table_confidence,
+                           const ClassifySettings& settings);
 
 }  // namespace petiscan

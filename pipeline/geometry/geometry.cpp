@@ -313,6 +313,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   // 5. The table's frame and, from its column split, the half turn.
   TableFrame frame = find_table_frame(masks, dpi, s.table);
   RuleStyle rule_style = RuleStyle::Solid;
+  // Ruled like a sheet (the table's rules seen), even if its frame is not found.
+  bool ruled = frame.ruled;
   // A blank page (ink under the classifier's bound) has no faint table either.
   if (!frame.found && ink_share >= s.classify.blank_max_ink) {
     FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, s);
@@ -468,7 +470,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     ink_share = writing / std::max(1, sheet_area);
   }
   const KindEstimate kind =
-      classify_page(ink_share, g.table_found, frame.found, g.table_confidence, s.classify);
+      classify_page(ink_share, g.table_found, ruled, g.table_confidence, s.classify);
   g.kind = kind.kind;
   g.kind_confidence = kind.confidence;
   spdlog::debug("kind: {} (confidence {:.2f}, ink {:.2f} %)", to_string(g.kind), kind.confidence,

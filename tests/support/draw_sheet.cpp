@@ -1,7 +1,9 @@
 #include "support/draw_sheet.h"
 
+#include <algorithm>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <vector>
 
 namespace petiscan::test {
 
@@ -89,17 +91,22 @@ cv::Mat draw_sheet(const SheetSpec& spec) {
   return m;
 }
 
-cv::Mat draw_letter_page(double dpi) {
+cv::Mat draw_letter_page(double dpi, bool varied) {
   const int w = static_cast<int>(8.5 * dpi), h = static_cast<int>(11 * dpi);
   cv::Mat m(h, w, CV_8U, cv::Scalar(255));
   const int margin = static_cast<int>(1.0 * dpi);
   int y = static_cast<int>(1.2 * dpi);
   text(m, "Monsieur le Premier ministre,", {margin, y}, dpi, 13);
+  std::vector<std::string> words = {"la",        "traite",   "des",   "personnes", "touche",
+                                    "des",       "milliers", "de",    "femmes",    "et",
+                                    "d'enfants", "au",       "Quebec"};
   for (int p = 0; p < 4; ++p) {
     y += static_cast<int>(0.5 * dpi);
     for (int l = 0; l < 6; ++l) {
-      text(m, "la traite des personnes touche des milliers de femmes et d'enfants au Quebec",
-           {margin, y}, dpi, 10);
+      std::string line;
+      for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+      text(m, line, {margin, y}, dpi, 10);
+      if (varied) std::rotate(words.begin(), words.begin() + 1, words.end());
       y += static_cast<int>(0.22 * dpi);
     }
   }

@@ -37,7 +37,9 @@ TableLayout table_layout(const SheetSpec& spec);
 // A Letter page (8.5 x 11 in) with a few lines of letter text, the table
 // "Signatures | Code postal" of 9 rows, and the "Copie conforme" lines.
 cv::Mat draw_sheet(const SheetSpec& spec);
-// The letter's first page: paragraphs of text, no table.
-cv::Mat draw_letter_page(double dpi);
+// The letter's first page: paragraphs of text, no table. Its lines are all
+// the same sentence, or, `varied`, the sentence's words turned round by one
+// word a line (lines of the same width that stack no letters into columns).
+cv::Mat draw_letter_page(double dpi, bool varied = false);
 
 }  // namespace petiscan::test
