@@ -209,6 +209,32 @@ TEST(Signed, AStainFarFainterThanTheSheetsSignaturesIsNotOne) {
   EXPECT_TRUE(alone_est[0].is_signed);
 }
 
+TEST(Signed, AFaintScantRimIsAStainEvenAloneOnItsSheet) {
+  const SignedSettings s;
+  // A coffee ring's rim crossing the cell: an arc, 2 px wide, gray `level` on
+  // paper 235.
+  auto rim = [&](int level) {
+    cv::Mat g(100, 600, CV_8U, cv::Scalar(235));
+    cv::ellipse(g, {250, 110}, {160, 80}, 0, 180, 360, cv::Scalar(level), 2);
+    return measure_cell(g < 215, s, g);
+  };
+  const CellInk stain = rim(195);
+  EXPECT_LT(stain.contrast, s.stain_max_contrast);
+  EXPECT_LT(stain.ink, s.stain_max_ink);
+  const SignedEstimate est = decide_signed(stain, s);
+  EXPECT_FALSE(est.is_signed);
+  EXPECT_LT(est.confidence, s.good_confidence);  // a person confirms
+  // The same stroke in pen is a signature.
+  EXPECT_TRUE(decide_signed(rim(60), s).is_signed);
+  // So is a faint signature that fills its cell (a phone photo in uneven
+  // light): faint, but not scant.
+  cv::Mat g(100, 600, CV_8U, cv::Scalar(235));
+  for (int x = 80; x < 520; x += 12) cv::line(g, {x, 30}, {x + 10, 70}, cv::Scalar(195), 3);
+  const CellInk faint = measure_cell(g < 215, s, g);
+  EXPECT_GT(faint.ink, s.stain_max_ink);
+  EXPECT_TRUE(decide_signed(faint, s).is_signed);
+}
+
 // The part of `page` around its table's top, as `whole` (the page read
 // before any change) found it: from 1.5 rows above row 1 down to `bottom`.
 cv::Mat band_of(cv::Mat& page, const SheetGeometry& whole, int bottom) {

@@ -68,7 +68,9 @@ nlohmann::json GeometrySettings::to_json() const {
         {"speck_area", signature.speck_area},
         {"min_largest", signature.min_largest},
         {"good_confidence", signature.good_confidence},
-        {"min_relative_contrast", signature.min_relative_contrast}}},
+        {"min_relative_contrast", signature.min_relative_contrast},
+        {"stain_max_contrast", signature.stain_max_contrast},
+        {"stain_max_ink", signature.stain_max_ink}}},
       {"classify", {{"blank_max_ink", classify.blank_max_ink}}},
   };
 }

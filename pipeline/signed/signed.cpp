@@ -18,7 +18,18 @@ void SignedSettings::validate() const {
   if (min_largest <= 0 || min_largest >= 1) throw UsageError("signed.min_largest: (0, 1)");
   if (min_relative_contrast < 0 || min_relative_contrast >= 1)
     throw UsageError("signed.min_relative_contrast: [0, 1)");
+  if (stain_max_contrast < 0 || stain_max_contrast > 255)
+    throw UsageError("signed.stain_max_contrast: [0, 255]");
+  if (stain_max_ink < 0 || stain_max_ink >= 1) throw UsageError("signed.stain_max_ink: [0, 1)");
 }
+
+namespace {
+
+// A row turned to not signed as a stain: sure enough to count it as not
+// signed, not sure enough to skip review.
+double stain_confidence(const SignedSettings& s) { return std::min(0.9, s.good_confidence * 0.95); }
+
+}  // namespace
 
 CellInk measure_cell(const cv::Mat& cell, const SignedSettings& s, const cv::Mat& gray) {
   CellInk out;
@@ -85,6 +96,11 @@ SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& s) {
   // and cells near the thresholds go to review.
   constexpr double kSharpness = 8.0;
   est.confidence = 1.0 / (1.0 + std::exp(-kSharpness * std::abs(margin)));
+  // Contrast 0: not measured (no gray pixels given).
+  if (est.is_signed && ink.contrast > 0 && ink.contrast < s.stain_max_contrast &&
+      ink.ink < s.stain_max_ink) {
+    est = {false, stain_confidence(s)};
+  }
   return est;
 }
 
@@ -102,15 +118,12 @@ int fainter_than_the_sheet(const std::vector<CellInk>& ink, std::vector<SignedEs
       second = c;
     }
   }
-  // kStainConfidence: sure enough to count the row as not signed, not sure
-  // enough to skip review.
-  const double kStainConfidence = std::min(0.9, s.good_confidence * 0.95);
   int turned = 0;
   for (size_t i = 0; i < ink.size() && i < estimates.size(); ++i) {
     if (!estimates[i].is_signed) continue;
     const double others = ink[i].contrast == first ? second : first;
     if (others > 0 && ink[i].contrast < s.min_relative_contrast * others) {
-      estimates[i] = {false, kStainConfidence};
+      estimates[i] = {false, stain_confidence(s)};
       ++turned;
     }
   }

@@ -36,6 +36,14 @@ struct SignedSettings {
   // not signed, and sent to review (train seed 110: such stains at 0.13-0.39,
   // signatures at 0.35 and above among 1,088).
   double min_relative_contrast = 0.3;
+  // Ink both this faint (contrast, gray levels) and this scant (share of the
+  // central band) is a stain's rim, a coffee ring, a fold's shadow: not
+  // signed, and sent to review. On train seeds 112 and 113, 11 of 13 stained
+  // rows taken for signatures had contrast 33-47 and ink 0.7-4 %; the faint
+  // signatures of phone photos in uneven light (contrast down to 37) cover
+  // 6-13 % of the band, and small ones (1-4 %) have contrast 55 and above.
+  double stain_max_contrast = 50;
+  double stain_max_ink = 0.05;
   void validate() const;
 };
 
@@ -60,6 +68,9 @@ struct SignedEstimate {
   double confidence = 0;  // P(is_signed is right)
 };
 
+// Signed when ink, spread and largest piece all pass their thresholds, unless
+// the ink is a stain's (stain_max_contrast, stain_max_ink; then not signed,
+// below good_confidence).
 SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& settings);
 
 // The rows of one sheet decided signed whose ink is far fainter than the
