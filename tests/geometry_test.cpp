@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "geometry/settings.h"
 #include "orient/orient.h"
@@ -346,6 +348,48 @@ TEST(Geometry, ASheetWhoseColumnSplitIsLostIsASheetSentToReview) {
   cv::Mat letter = test::draw_letter_page(150, true);
   cv::GaussianBlur(letter, letter, {0, 0}, 1.5);
   EXPECT_EQ(analyse(letter).kind, PageKind::Other);
+}
+
+TEST(Geometry, RulesLeftAsScatteredDotsMakeASheetSentToReview) {
+  // A 1-px rule through a 1-bit scanner: one pixel in 12 left, too few to
+  // join into a line (even as the faint rules' dashes), on every rule and
+  // vertical rule. Only the ink per row shows
+  // them: a sheet whose table was not read, sent to review.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  constexpr int kEvery = 12;
+  const int dotted = for_each_rule(
+      band,
+      [&](int y) {
+        for (int x = 0; x < band.cols; ++x) {
+          if (x % kEvery) band.at<uchar>(y, x) = 255;
+        }
+      },
+      [&](int x) {
+        for (int y = 0; y < band.rows; ++y) {
+          if (y % kEvery) band.at<uchar>(y, x) = 255;
+        }
+      });
+  ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
+  const SheetGeometry g = analyse(page);
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  EXPECT_FALSE(g.table_found);
+  EXPECT_EQ(g.reason, "table_not_found");
+  // A handwritten note's lines are spaced like rows, but do not share their
+  // ends: another page.
+  cv::Mat note(1650, 1275, CV_8U, cv::Scalar(255));
+  const std::vector<std::string> lines = {
+      "Voici les signatures recueillies", "Desole pour le retard.",
+      "Merci pour votre travail!",        "je vous envoie le reste bientot.",
+      "Il en manque quelques-unes,",      "Les feuilles de notre quartier."};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    cv::putText(note, lines[i],
+                {200 + 40 * static_cast<int>(i % 3), 500 + 60 * static_cast<int>(i)},
+                cv::FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6, cv::Scalar(0), 3, cv::LINE_AA);
+  }
+  EXPECT_EQ(analyse(note).kind, PageKind::Other);
 }
 
 TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {

@@ -333,6 +333,19 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       ink = faint.ink;
       to_work = faint.to_work;
       qt = faint.qt;
+    } else if (!ruled) {
+      // Rules a 1-bit scan left as scattered dots show only in the ink per
+      // row; per column too when the quarter turn is in doubt (the text
+      // lines, which tell it without rules, are few or faint). Not otherwise:
+      // a justified letter's aligned letters make even spikes across.
+      ruled = ruled_by_profile(ink, dpi, s.table);
+      if (!ruled && qt.confidence < s.orient.good_confidence) {
+        cv::Mat across;
+        cv::transpose(ink, across);
+        ruled = ruled_by_profile(across, dpi, s.table);
+      }
+      spdlog::debug("table: {}", ruled ? "rows of scattered dots evenly spaced: a sheet's rules"
+                                       : "no rules in the ink's profile either");
     }
   }
   int rotation = qt.turn ? 90 : 0;

@@ -168,28 +168,30 @@ LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s
   return m;
 }
 
+namespace {
+
 // Rows are printed at least this far apart: 11 mm at 90 % is 0.39 in; lines
 // of 12-point text are about 0.2 in apart.
 constexpr double kMinRowPitchIn = 0.3;
 
-// Whether at least `min_rules` of the rules (sorted by height) fall on one
-// even spacing of at least `min_pitch` pixels (within kOnPitch of a step,
+// Whether at least `min_rules` of the rules at heights `ys` (sorted) fall on
+// one even spacing of at least `min_pitch` pixels (within kOnPitch of a step,
 // over at most the 11 rules of a table, some of them lost), with few others
 // between them (at most one for kRulesPerStray on it). A table's rules do. A
 // justified letter's lines share their ends too and may pass for rules on a
 // blurred scan, but they are a text line apart or, when some are lost, as
 // many off any spacing as on it (train seed 112: 5 on, 9 off).
-bool evenly_ruled(const std::vector<Segment>& rules, double min_pitch, int min_rules) {
+bool evenly_ruled(const std::vector<double>& ys, double min_pitch, int min_rules) {
   constexpr double kOnPitch = 0.06;
   constexpr int kMaxSteps = 10, kRulesPerStray = 3;
-  for (size_t a = 0; a < rules.size(); ++a) {
-    for (size_t b = a + 1; b < rules.size(); ++b) {
-      const double pitch = rules[b].y - rules[a].y;
+  for (size_t a = 0; a < ys.size(); ++a) {
+    for (size_t b = a + 1; b < ys.size(); ++b) {
+      const double pitch = ys[b] - ys[a];
       if (pitch < min_pitch) continue;
       std::bitset<kMaxSteps + 1> on;  // each step once (a rule may come in two pieces)
       std::vector<double> off;
-      for (const Segment& r : rules) {
-        const double steps = (r.y - rules[a].y) / pitch;
+      for (const double y : ys) {
+        const double steps = (y - ys[a]) / pitch;
         if (steps < -0.5 || steps > kMaxSteps + 0.5) continue;
         if (std::abs(steps - std::round(steps)) <= kOnPitch)
           on.set(static_cast<size_t>(std::lround(steps)));
@@ -204,6 +206,74 @@ bool evenly_ruled(const std::vector<Segment>& rules, double min_pitch, int min_r
           std::count_if(off.begin(), off.end(), [&](double st) { return st > first && st < last; });
       if (strays * kRulesPerStray <= static_cast<long>(on.count())) return true;
     }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
+  // Ink per pixel row, two rows at a time (a rule resampled or turned may
+  // straddle two).
+  cv::Mat per_row;
+  cv::reduce(ink, per_row, 1, cv::REDUCE_SUM, CV_32S);
+  const int h = ink.rows, w = ink.cols;
+  std::vector<double> row(static_cast<size_t>(h));
+  for (int y = 0; y < h; ++y) {
+    row[static_cast<size_t>(y)] =
+        (per_row.at<int>(y) + (y + 1 < h ? per_row.at<int>(y + 1) : 0)) / 255.0;
+  }
+  // The rows just past a rule's thickness, kNearIn to twice that away on
+  // either side, are compared with it: a rule (0.02 in at most) is clear of
+  // them, a line of text (its x-height band 0.08 in tall) is not, and its
+  // edge rows have the band on one side. kMinExcess: the rule's own ink over
+  // the fuller side, as a share of the page's width.
+  constexpr double kNearIn = 0.02, kMinExcess = 0.05;
+  const int near = std::max(2, static_cast<int>(std::lround(kNearIn * dpi)));
+  const int far = 2 * near;
+  auto side = [&](int y, int step) {
+    double sum = 0;
+    for (int d = near; d <= far; ++d) sum += row[static_cast<size_t>(y + step * d)];
+    return sum / (far - near + 1);
+  };
+  // Each run of rows in excess (closer than `near`) is one rule, at its peak.
+  std::vector<Segment> rules;
+  double peak = 0;
+  int last = -h;
+  for (int y = far; y + far < h; ++y) {
+    const double excess = row[static_cast<size_t>(y)] - std::max(side(y, -1), side(y, +1));
+    if (excess < kMinExcess * w) continue;
+    if (y - last >= near) {
+      rules.push_back({{}, 0, 0, static_cast<double>(y), 0});
+      peak = 0;
+    }
+    if (excess > peak) peak = excess, rules.back().y = y;
+    last = y;
+  }
+  // Each rule's ends: where its two rows' ink starts and stops, kEndShare of
+  // it trimmed at each end (a signature overflowing the table, a speck).
+  constexpr double kEndShare = 0.03;
+  for (Segment& r : rules) {
+    std::vector<int> xs;
+    for (int y = static_cast<int>(r.y); y <= std::min(h - 1, static_cast<int>(r.y) + 1); ++y) {
+      const uchar* p = ink.ptr<uchar>(y);
+      for (int x = 0; x < w; ++x) {
+        if (p[x]) xs.push_back(x);
+      }
+    }
+    r.x0 = xs[static_cast<size_t>(kEndShare * (xs.size() - 1))];
+    r.x1 = xs[static_cast<size_t>((1 - kEndShare) * (xs.size() - 1))];
+  }
+  // The table's rules share their ends (lines of handwriting, spaced like
+  // rows, do not): each family of rules sharing them is tried.
+  const double tol = s.end_tolerance * w;
+  for (const Segment& ref : rules) {
+    if (ref.x1 - ref.x0 < s.min_rule_width * w) continue;
+    std::vector<double> ys;
+    for (const Segment& r : rules) {
+      if (std::abs(r.x0 - ref.x0) <= tol && std::abs(r.x1 - ref.x1) <= tol) ys.push_back(r.y);
+    }
+    if (evenly_ruled(ys, kMinRowPitchIn * dpi, s.min_rules)) return true;
   }
   return false;
 }
@@ -273,7 +343,9 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
   std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
   const double row_gap = gaps[gaps.size() / 2];
-  frame.ruled = evenly_ruled(best, kMinRowPitchIn * dpi, s.min_rules);
+  std::vector<double> ys;
+  for (const Segment& sg : best) ys.push_back(sg.y);
+  frame.ruled = evenly_ruled(ys, kMinRowPitchIn * dpi, s.min_rules);
 
   // The column split: the strongest vertical line well inside the family's ends.
   const int y0 = std::clamp(static_cast<int>(best.front().y) - 5, 0, hm.rows - 1);

@@ -71,4 +71,12 @@ struct TableFrame {
 // `dpi`: the image's resolution.
 TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& settings);
 
+// Whether the page's ink rows show a table's rules where the line masks see
+// none: a thin rule that a 1-bit scan left as scattered dots (too few to join
+// into a line) still puts more ink on its pixel row than on the rows either
+// side; at least min_rules such rows sharing their ends and evenly spaced a
+// row apart (see evenly_ruled in table.cpp) are a table.
+// On a page whose rules run horizontally (deskewed and quarter-turned).
+bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& settings);
+
 }  // namespace petiscan
