@@ -276,6 +276,25 @@ void expect_rows_as(const SheetGeometry& g, const SheetGeometry& whole, double r
   }
 }
 
+// Thins out every rule of `band` (rows and columns more than half inked):
+// along each, only the pixels at positions where keep(position) holds stay.
+// Returns how many rules there were.
+template <class Keep>
+int thin_out_rules(cv::Mat& band, Keep keep) {
+  return for_each_rule(
+      band,
+      [&](int y) {
+        for (int x = 0; x < band.cols; ++x) {
+          if (!keep(x)) band.at<uchar>(y, x) = 255;
+        }
+      },
+      [&](int x) {
+        for (int y = 0; y < band.rows; ++y) {
+          if (!keep(y)) band.at<uchar>(y, x) = 255;
+        }
+      });
+}
+
 TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   // Faint print: the frame's top rule, the header's and row 1's, and the top
   // of the three vertical rules down to row 2, are gone.
@@ -300,18 +319,7 @@ TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
   ASSERT_TRUE(whole.table_found);
   cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
   constexpr int kDash = 4;
-  const int dotted = for_each_rule(
-      band,
-      [&](int y) {
-        for (int x = 0; x < band.cols; ++x) {
-          if ((x / kDash) % 2) band.at<uchar>(y, x) = 255;
-        }
-      },
-      [&](int x) {
-        for (int y = 0; y < band.rows; ++y) {
-          if ((y / kDash) % 2) band.at<uchar>(y, x) = 255;
-        }
-      });
+  const int dotted = thin_out_rules(band, [](int at) { return (at / kDash) % 2 == 0; });
   ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
@@ -353,25 +361,14 @@ TEST(Geometry, ASheetWhoseColumnSplitIsLostIsASheetSentToReview) {
 TEST(Geometry, RulesLeftAsScatteredDotsMakeASheetSentToReview) {
   // A 1-px rule through a 1-bit scanner: one pixel in 12 left, too few to
   // join into a line (even as the faint rules' dashes), on every rule and
-  // vertical rule. Only the ink per row shows
-  // them: a sheet whose table was not read, sent to review.
+  // vertical rule. Only the ink per row shows them: a sheet whose table was
+  // not read, sent to review.
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
   cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
   constexpr int kEvery = 12;
-  const int dotted = for_each_rule(
-      band,
-      [&](int y) {
-        for (int x = 0; x < band.cols; ++x) {
-          if (x % kEvery) band.at<uchar>(y, x) = 255;
-        }
-      },
-      [&](int x) {
-        for (int y = 0; y < band.rows; ++y) {
-          if (y % kEvery) band.at<uchar>(y, x) = 255;
-        }
-      });
+  const int dotted = thin_out_rules(band, [](int at) { return at % kEvery == 0; });
   ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
   const SheetGeometry g = analyse(page);
   EXPECT_EQ(g.kind, PageKind::Signatures);

@@ -237,6 +237,9 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
     return sum / (far - near + 1);
   };
   // Each run of rows in excess (closer than `near`) is one rule, at its peak.
+  // More than kMaxSpikes such rows is a page of text or noise, not a table's
+  // 11 rules (and the search below grows as their fourth power).
+  constexpr size_t kMaxSpikes = 60;
   std::vector<Segment> rules;
   double peak = 0;
   int last = -h;
@@ -250,6 +253,7 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
     if (excess > peak) peak = excess, rules.back().y = y;
     last = y;
   }
+  if (rules.size() > kMaxSpikes) return false;
   // Each rule's ends: where its two rows' ink starts and stops, kEndShare of
   // it trimmed at each end (a signature overflowing the table, a speck).
   constexpr double kEndShare = 0.03;
@@ -261,6 +265,7 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
         if (p[x]) xs.push_back(x);
       }
     }
+    if (xs.empty()) continue;  // not reached: a spike's rows have ink
     r.x0 = xs[static_cast<size_t>(kEndShare * (xs.size() - 1))];
     r.x1 = xs[static_cast<size_t>((1 - kEndShare) * (xs.size() - 1))];
   }

@@ -60,9 +60,9 @@ struct TableFrame {
   double top_gap_rows = 1;
   double bottom_gap_rows = 1;
   int rules = 0;  // horizontal rules of the table found
-  // A family of at least min_rules long rules sharing their ends was seen: the
-  // page is ruled like a sheet, even when the frame could not be completed
-  // (its column split lost, say).
+  // A family of at least min_rules long rules sharing their ends, evenly
+  // spaced a row apart, was seen: the page is ruled like a sheet, even when
+  // the frame could not be completed (its column split lost, say).
   bool ruled = false;
   int long_rules = 0;  // every long horizontal rule on the page
 };
