@@ -276,6 +276,23 @@ void expect_rows_as(const SheetGeometry& g, const SheetGeometry& whole, double r
   }
 }
 
+// A drawn sheet with 5 signatures, as read before any change, and the band
+// of `page` (shared, not copied) that holds its table: from 1.5 rows above
+// row 1 to just below row 9.
+struct SheetAndBand {
+  cv::Mat page;
+  SheetGeometry whole;
+  cv::Mat band;
+};
+SheetAndBand sheet_and_table_band() {
+  SheetAndBand out{test::draw_sheet(sheet_with(5)), {}, {}};
+  out.whole = analyse(out.page);
+  if (out.whole.table_found) {
+    out.band = band_of(out.page, out.whole, static_cast<int>(out.whole.rows[8].row.pts[3].y) + 5);
+  }
+  return out;
+}
+
 // Thins out every rule of `band` (rows and columns more than half inked):
 // along each, only the pixels at positions where keep(position) holds stay.
 // Returns how many rules there were.
@@ -314,10 +331,10 @@ TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
 TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
   // A faint print through a 1-bit scanner: every rule is left as dashes of
   // 4 px (0.027 in) every 8 px, shorter than any letter's stroke.
-  cv::Mat page = test::draw_sheet(sheet_with(5));
-  const SheetGeometry whole = analyse(page);
-  ASSERT_TRUE(whole.table_found);
-  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  SheetAndBand sheet = sheet_and_table_band();
+  ASSERT_TRUE(sheet.whole.table_found);
+  cv::Mat &page = sheet.page, &band = sheet.band;
+  const SheetGeometry& whole = sheet.whole;
   constexpr int kDash = 4;
   const int dotted = thin_out_rules(band, [](int at) { return (at / kDash) % 2 == 0; });
   ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
@@ -340,10 +357,9 @@ TEST(Geometry, ASheetWhoseColumnSplitIsLostIsASheetSentToReview) {
   // Every vertical rule gone (a faint print): the rows' rules are still there,
   // evenly spaced, so the page is a sheet whose table was not read, never
   // "other" and counted as zero.
-  cv::Mat page = test::draw_sheet(sheet_with(5));
-  const SheetGeometry whole = analyse(page);
-  ASSERT_TRUE(whole.table_found);
-  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  SheetAndBand sheet = sheet_and_table_band();
+  ASSERT_TRUE(sheet.whole.table_found);
+  cv::Mat &page = sheet.page, &band = sheet.band;
   const int erased = for_each_rule(
       band, [](int) {}, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 3);  // the frame's sides and the split
@@ -363,10 +379,9 @@ TEST(Geometry, RulesLeftAsScatteredDotsMakeASheetSentToReview) {
   // join into a line (even as the faint rules' dashes), on every rule and
   // vertical rule. Only the ink per row shows them: a sheet whose table was
   // not read, sent to review.
-  cv::Mat page = test::draw_sheet(sheet_with(5));
-  const SheetGeometry whole = analyse(page);
-  ASSERT_TRUE(whole.table_found);
-  cv::Mat band = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  SheetAndBand sheet = sheet_and_table_band();
+  ASSERT_TRUE(sheet.whole.table_found);
+  cv::Mat &page = sheet.page, &band = sheet.band;
   constexpr int kEvery = 12;
   const int dotted = thin_out_rules(band, [](int at) { return at % kEvery == 0; });
   ASSERT_GE(dotted, 14);  // 11 rules and 3 vertical rules
