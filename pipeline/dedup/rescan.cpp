@@ -16,7 +16,7 @@ namespace {
 
 // Bumped whenever the grid is computed differently: fingerprints of other
 // versions are never compared.
-constexpr const char* kVersion = "f3";
+constexpr const char* kVersion = "f4";
 // Grid of each cell: columns x rows of ink density. A signature cell is about
 // 10 times wider than tall, a code cell about 5 times: the grids keep roughly
 // square blocks (~1/4 of the row's height), coarse enough that two scans at
@@ -41,6 +41,7 @@ constexpr float kRuleCover = 0.55f;
 // 3-4 times the ink of the scanned original, and was missed).
 constexpr int kPaperWindow = kCutHeight / 3;
 constexpr int kPaperGrain = 5;
+constexpr int kNoiseBlur = 3;
 // Darkness below paper that counts as ink: a share of the paper's brightness
 // (ignores grain and JPEG noise).
 constexpr double kInkFloor = 0.12;
@@ -61,15 +62,16 @@ constexpr int kShiftX = 2, kShiftY = 1;
 // still count in the one-sided check and are compared as text by find_rescan.
 constexpr double kSigWeight = 1.0, kCodeWeight = 0.0;
 // Same sheet when the signatures' correlation reaches this and at most this
-// share of inked cells has ink on one side only. Measured on generated sets
-// (seeds 110 and 111, 150 envelopes each, eval profile, train hands; the
-// whole pipeline, recognizer codes): re-scans scored 0.957 and above, except
-// one whose table the geometry placed a third of a row lower on one scan
-// (0.35) and empty sheets (nothing to compare: see kEmptyRescanWindow);
-// different sheets whose signed rows are within 2 of each other scored at
-// most 0.64 (a sheet of one signature against another). find_rescan also requires the codes read to
-// agree, unless the handwriting is unmistakable (kCertain* below).
-constexpr double kSameSheetSimilarity = 0.7;
+// share of inked cells has ink on one side only. Measured with
+// scripts/dedup_eval --seeds 110 111 112 113 --envelopes 150 (eval profile,
+// train hands; 64 re-scans, 740 sheets): re-scans scored 0.966 and above,
+// except those whose table the geometry did not find or placed a third of a
+// row lower on one scan, and empty sheets (nothing to compare: see
+// kEmptyRescanWindow); two different sheets scored at most 0.72 (a sheet of
+// one signature against another: a single cell compared). The threshold sits
+// between the two. find_rescan also requires the codes read to agree, unless
+// the handwriting is unmistakable (kCertain* below).
+constexpr double kSameSheetSimilarity = 0.82;
 constexpr double kMaxOneSidedShare = 0.25;
 // The handwriting alone decides, whatever codes were read, when this many
 // cells (signatures and codes) were compared and their likeness reaches
@@ -186,6 +188,10 @@ void cell_grid(const cv::Mat& gray, const Quad& quad, int cols, int rows, std::s
   }
   cv::Mat f, paper;
   cell.convertTo(f, CV_32F);
+  // Pixel noise (a phone's sensor, a noisy scanner) is smoothed out before
+  // ink is measured, or its darkest grains pass the ink floor all over an
+  // empty cell and make it look written on one scan only.
+  cv::GaussianBlur(f, f, cv::Size(kNoiseBlur, kNoiseBlur), 0);
   const cv::Mat window =
       cv::getStructuringElement(cv::MORPH_RECT, cv::Size(kPaperWindow | 1, kPaperWindow | 1));
   // Noise is smoothed out first, or the brightest grain would be the paper.
@@ -271,7 +277,7 @@ bool handwriting_decides(const RescanScore& score) {
 }
 
 std::optional<Grid> parse(const std::string& fp) {
-  // "f3:" + pattern + ":" + layout + ":" + grid
+  // "f4:" + pattern + ":" + layout + ":" + grid
   constexpr size_t kLayoutAt = 3 + kRowsPerSheet + 1, kGridAt = kLayoutAt + kLayoutChars + 1;
   if (fp.size() != kGridAt + kGridChars || fp.compare(0, 3, std::string(kVersion) + ":") != 0 ||
       fp[kLayoutAt - 1] != ':' || fp[kGridAt - 1] != ':') {

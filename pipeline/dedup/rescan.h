@@ -9,7 +9,7 @@
 // different sheets signed by the same households share postal codes, never
 // the strokes of their signatures.
 //
-// Text form (stored in pages.fingerprint): "f3:<pattern>:<layout>:<grid>"
+// Text form (stored in pages.fingerprint): "f4:<pattern>:<layout>:<grid>"
 // (the version first), where <pattern> is 9 characters '0'/'1' (rows the
 // geometry found signed), <layout> the printed table's proportions (column
 // split and row pitch over its width, 5 digits each, in units of 1e-5) and
