@@ -26,8 +26,12 @@ constexpr int kSigCols = 64, kSigRows = 6;
 constexpr int kCodeCols = 32, kCodeRows = 6;
 constexpr int kCellsPerRow = kSigCols * kSigRows + kCodeCols * kCodeRows;
 constexpr int kGridChars = kRowsPerSheet * kCellsPerRow;
-// Cells are cut this many pixels high before reduction to the grid.
+// Cells are cut this many pixels high before reduction to the grid: first at
+// kCutOversample times that height (at most the scan's own), then averaged
+// down. Sampled straight down to it, a 1-bit halftone's dots beat with the
+// sampling into blots that look like writing on one scan only.
 constexpr int kCutHeight = 48;
+constexpr int kCutOversample = 2;
 // Share of a cell's height/width left out on each side, so that the ruling
 // lines (the same on every sheet) do not make two sheets look alike.
 constexpr float kInsetY = 0.12f, kInsetX = 0.04f;
@@ -41,16 +45,24 @@ constexpr float kRuleCover = 0.55f;
 // 3-4 times the ink of the scanned original, and was missed).
 constexpr int kPaperWindow = kCutHeight / 3;
 constexpr int kPaperGrain = 5;
+// Pixel noise is smoothed over this many pixels before ink is measured.
 constexpr int kNoiseBlur = 3;
+// The scan's own floor of ink in a cell (a dithered 1-bit scan's halftone, a
+// sensor's grain): its median grid block (handwriting covers less than half
+// of a cell's blocks), plus this many times the blocks' median deviation from
+// it (the grain's spread; none on a clean scan).
+constexpr double kFloorSpread = 3;
 // Darkness below paper that counts as ink: a share of the paper's brightness
 // (ignores grain and JPEG noise).
 constexpr double kInkFloor = 0.12;
 // A cell "has ink" when its mean grid value (0..15) exceeds this: a single
-// signature stroke across the cell gives about 1.5, noise and dust below 0.3.
-constexpr double kMinPartInk = 0.45;
+// signature stroke across the cell gives about 1.5, a small signature 0.25;
+// an empty cell, the scan's floor taken off, 0 to 0.2 (the edge of a rule or
+// of the printed heading).
+constexpr double kMinPartInk = 0.2;
 // Ink on one side only counts against a match when it is clearly writing: a
-// code or a signature gives 0.6-3; a rule's edge or the noise of a blurred
-// photograph in an empty cell, up to 0.55.
+// code or a normal signature gives 0.6-3; a rule's edge in an empty cell, up
+// to 0.2 (a small signature, 0.25, is compared when on both sides only).
 constexpr double kClearPartInk = 0.6;
 // Shifts tried when comparing two grids (columns, rows), for cells that the
 // geometry placed a few pixels apart on the two scans.
@@ -63,14 +75,14 @@ constexpr int kShiftX = 2, kShiftY = 1;
 constexpr double kSigWeight = 1.0, kCodeWeight = 0.0;
 // Same sheet when the signatures' correlation reaches this and at most this
 // share of inked cells has ink on one side only. Measured with
-// scripts/dedup_eval --seeds 110 111 112 113 --envelopes 150 (eval profile,
-// train hands; 64 re-scans, 740 sheets): re-scans scored 0.966 and above,
-// except those whose table the geometry did not find or placed a third of a
-// row lower on one scan, and empty sheets (nothing to compare: see
-// kEmptyRescanWindow); two different sheets scored at most 0.72 (a sheet of
-// one signature against another: a single cell compared). The threshold sits
-// between the two. find_rescan also requires the codes read to agree, unless
-// the handwriting is unmistakable (kCertain* below).
+// scripts/dedup_eval --seeds 110 111 112 113 114 115 --envelopes 150 (eval
+// profile, train hands; 101 re-scans among 1,107 sheets): re-scans scored
+// 0.951 and above, except those whose table the geometry did not find on one
+// scan, and empty sheets (nothing to compare: see kEmptyRescanWindow); two
+// different sheets scored at most 0.71 (a sheet of one signature against
+// another: a single cell compared). The threshold sits between the two.
+// find_rescan also requires the codes read to agree, unless the handwriting
+// is unmistakable (kCertain* below).
 constexpr double kSameSheetSimilarity = 0.82;
 constexpr double kMaxOneSidedShare = 0.25;
 // The handwriting alone decides, whatever codes were read, when this many
@@ -181,7 +193,17 @@ bool quad_is_set(const Quad& q) {
 // Ink density grid of one cell, appended to `out` as hex digits.
 void cell_grid(const cv::Mat& gray, const Quad& quad, int cols, int rows, std::string& out) {
   cv::Mat cell;
-  if (quad_is_set(quad)) cell = cut_cell(gray, inset(quad, kInsetX, kInsetY), kCutHeight);
+  if (quad_is_set(quad)) {
+    const Quad inner = inset(quad, kInsetX, kInsetY);
+    const double height =
+        std::max(cv::norm(inner.pts[3] - inner.pts[0]), cv::norm(inner.pts[2] - inner.pts[1]));
+    cell = cut_cell(gray, inner,
+                    static_cast<int>(std::min(height, double{kCutOversample * kCutHeight})));
+  }
+  if (cell.rows > kCutHeight) {
+    cv::resize(cell, cell, cv::Size(std::max(1, cell.cols * kCutHeight / cell.rows), kCutHeight), 0,
+               0, cv::INTER_AREA);
+  }
   if (cell.empty()) {
     out.append(static_cast<size_t>(cols * rows), '0');
     return;
@@ -215,6 +237,17 @@ void cell_grid(const cv::Mat& gray, const Quad& quad, int cols, int rows, std::s
   }
   cv::Mat small;
   cv::resize(ink, small, cv::Size(cols, rows), 0, 0, cv::INTER_AREA);
+  // The scan's floor (see kFloorSpread) is taken off every block.
+  std::vector<float> blocks(small.begin<float>(), small.end<float>());
+  auto median = [&] {
+    const auto mid = blocks.begin() + static_cast<std::ptrdiff_t>(blocks.size() / 2);
+    std::nth_element(blocks.begin(), mid, blocks.end());
+    return *mid;
+  };
+  const float level = median();
+  for (float& b : blocks) b = std::abs(b - level);
+  const float floor = level + static_cast<float>(kFloorSpread) * median();
+  small = cv::max(small - floor, 0.0f);
   static constexpr char kHex[] = "0123456789abcdef";
   for (int y = 0; y < rows; ++y) {
     for (int x = 0; x < cols; ++x) {
@@ -420,13 +453,14 @@ RescanScore compare_grids(const Grid& ga, const Grid& gb, double stop_below) {
   return score;
 }
 
-// Nothing written in any cell: no signature, no code.
+// Nothing written in any cell: no signature signed, no cell clearly written
+// in (the edge of a printed heading or a rule can leave a faint trace).
 bool nothing_written(const Grid& g) {
   if (g.pattern.find('1') != std::string::npos) return false;
   for (int r = 0; r < kRowsPerSheet; ++r) {
     const float* row = g.cells.data() + static_cast<size_t>(r * kCellsPerRow);
-    if (mean_ink(row, kSigCols * kSigRows) > kMinPartInk ||
-        mean_ink(row + kSigCols * kSigRows, kCodeCols * kCodeRows) > kMinPartInk) {
+    if (mean_ink(row, kSigCols * kSigRows) > kClearPartInk ||
+        mean_ink(row + kSigCols * kSigRows, kCodeCols * kCodeRows) > kClearPartInk) {
       return false;
     }
   }
