@@ -325,6 +325,20 @@ TEST(DedupFindRescan, FindsTheFirstScanInTheDatabase) {
   EXPECT_FALSE(find_rescan(db, "", rows_of(s)));
 }
 
+TEST(DedupFindRescan, SheetsFingerprintedByAnOlderBuildAreCounted) {
+  // Never compared with this build's, so a scan warns of them.
+  SheetDb sheets;
+  const auto s = spec(25, kCodes, 6);
+  const std::string current = fp(scan_of(s));
+  sheets.save("current", current, rows_of(s), std::nullopt);
+  EXPECT_EQ(sheets_with_older_fingerprints(sheets.db()), 0);
+  std::string older = current;
+  older.replace(0, 2, "f3");
+  sheets.save("older", older, rows_of(s), std::nullopt);
+  EXPECT_EQ(sheets_with_older_fingerprints(sheets.db()), 1);
+  EXPECT_FALSE(find_rescan(sheets.db(), older, rows_of(s)));
+}
+
 TEST(DedupFindRescan, SheetsOfOneSignatureAreToldApartByTheirCode) {
   // Two sheets with one signature each look alike at the fingerprint's scale
   // more easily than full ones: their one code decides, with the recognizer's

@@ -502,6 +502,14 @@ std::optional<std::int64_t> find_empty_rescan(db::Connection& db, const Grid& mi
 
 }  // namespace
 
+std::int64_t sheets_with_older_fingerprints(db::Connection& db) {
+  auto st = db.prepare(
+      "SELECT COUNT(*) FROM pages WHERE fingerprint IS NOT NULL AND substr(fingerprint, 1, 3) != "
+      "?1");
+  st.bind(1, std::string(kVersion) + ":");
+  return st.step() ? st.int64(0) : 0;
+}
+
 RescanScore compare_fingerprints(const std::string& a, const std::string& b) {
   const auto ga = parse(a), gb = parse(b);
   if (!ga || !gb) return {};

@@ -33,6 +33,10 @@ namespace petiscan {
 // (not a sheet, or its table was not found).
 std::string sheet_fingerprint(const cv::Mat& original_gray, const SheetGeometry& geometry);
 
+// Sheets already saved whose fingerprint an older build made (another
+// version): they are never compared, so their re-scans are not found.
+std::int64_t sheets_with_older_fingerprints(db::Connection& db);
+
 // How alike two fingerprints are, with the reason a pair is not a match.
 struct RescanScore {
   double similarity = 0;    // ink-weighted correlation of the handwriting, -1..1

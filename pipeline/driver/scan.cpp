@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/i18n.h"
+#include "dedup/rescan.h"
 #include "driver/progress.h"
 #include "driver/records.h"
 #include "store/store.h"
@@ -100,6 +101,13 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
   Store store(options.db_path);
   const std::string batch = options.batch_name.empty() ? default_batch_name() : options.batch_name;
   const std::int64_t batch_id = store.begin_batch(batch, options.command_line);
+  if (const auto older = sheets_with_older_fingerprints(store.connection()); older > 0) {
+    spdlog::warn("{} {}", older,
+                 tr("feuilles de cette base ont été numérisées par une version antérieure de "
+                    "petiscan : leurs réanalyses ne seront pas reconnues comme telles",
+                    "sheets in this database were scanned by an older petiscan: their re-scans "
+                    "will not be recognised as such"));
+  }
 
   // 1. Find the files and identify each by content.
   std::vector<InputProblem> problems;
