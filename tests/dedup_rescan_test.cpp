@@ -339,6 +339,89 @@ TEST(DedupFindRescan, SheetsFingerprintedByAnOlderBuildAreCounted) {
   EXPECT_FALSE(find_rescan(sheets.db(), older, rows_of(s)));
 }
 
+nlohmann::json quad_json(const Quad& q) {
+  auto out = nlohmann::json::array();
+  for (const auto& p : q.pts) out.push_back({p.x, p.y});
+  return out;
+}
+
+// A sheet's rows with their boxes in its scan, as the scanner saves them.
+std::vector<RowRecord> rows_with_boxes(const test::SheetSpec& s, const SheetGeometry& g) {
+  auto rows = rows_of(s);
+  for (int i = 0; i < 9; ++i) {
+    rows[i].boxes = {{"row", quad_json(g.rows[i].row)},
+                     {"signature", quad_json(g.rows[i].signature_cell)},
+                     {"code", quad_json(g.rows[i].code_cell)}};
+  }
+  return rows;
+}
+
+TEST(DedupAlignPages, FindsTheHomographyOfARescan) {
+  const Scan first = scan_of(spec(26, kCodes, 6));
+  const Scan photo = rescan(first.image, first.geometry, Rescan::Phone, 14);
+  const auto h = align_pages(first.image, photo.image);
+  ASSERT_TRUE(h);
+  // Every cell corner lands where the re-scan put it, within 2 pixels.
+  for (int r = 0; r < 9; ++r) {
+    for (int k = 0; k < 4; ++k) {
+      const cv::Point2f p = first.geometry.rows[r].signature_cell.pts[k];
+      const cv::Vec3d v = (*h) * cv::Vec3d(p.x, p.y, 1);
+      const cv::Point2f want = photo.geometry.rows[r].signature_cell.pts[k];
+      EXPECT_LT(cv::norm(cv::Point2f(float(v[0] / v[2]), float(v[1] / v[2])) - want), 2.0)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+  // Noise has nothing in common with a page.
+  cv::Mat noise(first.image.size(), CV_8U);
+  cv::randu(noise, 0, 256);
+  EXPECT_FALSE(align_pages(first.image, noise));
+}
+
+TEST(DedupFindRescan, ARescanIsFoundWhenOneOfTheTwoScansHasNoTable) {
+  // The table of one scan was not found (its rules lost): the other scan's
+  // cells, carried onto it through the features both show, are compared.
+  SheetDb sheets;
+  auto& db = sheets.db();
+  const auto s = spec(27, kCodes, 6);
+  const Scan paper = scan_of(s);
+  const auto first =
+      sheets.save("first", fp(paper), rows_with_boxes(s, paper.geometry), std::nullopt);
+  const Scan turned = rescan(paper.image, paper.geometry, Rescan::Turned, 15);
+  SheetGeometry no_table;
+  no_table.kind = PageKind::Signatures;
+  std::vector<std::int64_t> loaded;
+  const PageLoader load = [&](std::int64_t id) {
+    loaded.push_back(id);
+    return id == first ? paper.image : cv::Mat();
+  };
+  EXPECT_EQ(find_rescan_across_tables(
+                db, no_table, "", [&] { return turned.image; }, load),
+            first);
+  EXPECT_EQ(loaded, std::vector<std::int64_t>{first});
+  // A look-alike sheet (the same codes, other signatures) is not it.
+  const auto other = spec(28, kCodes, 6);
+  const Scan lookalike = rescan(scan_of(other).image, paper.geometry, Rescan::Scanner, 16);
+  EXPECT_FALSE(find_rescan_across_tables(
+      db, no_table, "", [&] { return lookalike.image; }, load));
+
+  // The other way round: the first scan had no table, the re-scan has one.
+  SheetDb others;
+  const auto tableless = others.save("tableless", "", {}, std::nullopt);
+  const PageLoader load_first = [&](std::int64_t id) {
+    return id == tableless ? turned.image : cv::Mat();
+  };
+  EXPECT_EQ(find_rescan_across_tables(
+                others.db(), paper.geometry, fp(paper), [&] { return paper.image; }, load_first),
+            tableless);
+  const Scan other_paper = scan_of(other);
+  EXPECT_FALSE(find_rescan_across_tables(
+      others.db(), other_paper.geometry, fp(other_paper), [&] { return other_paper.image; },
+      load_first));
+  // A sheet with a table is never compared so with another one with a table.
+  EXPECT_FALSE(find_rescan_across_tables(
+      db, paper.geometry, fp(paper), [&] { return paper.image; }, load));
+}
+
 TEST(DedupFindRescan, SheetsOfOneSignatureAreToldApartByTheirCode) {
   // Two sheets with one signature each look alike at the fingerprint's scale
   // more easily than full ones: their one code decides, with the recognizer's

@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <opencv2/calib3d.hpp>
+#include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "geometry/geometry.h"
@@ -581,6 +583,164 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
     st.reset();
   }
   if (best_id) spdlog::debug("re-scan of page {} (likeness {:.2f})", *best_id, best);
+  return best_id;
+}
+
+namespace {
+
+// Alignment of two pages: both reduced to kAlignSide pixels on their long
+// side (a page's printing and writing keep thousands of features there), up
+// to kAlignFeatures ORB features each, matched when clearly nearer than the
+// runner-up (Lowe's ratio kAlignRatio); the homography fitted by RANSAC
+// (kAlignReprojectPx at the reduced size) must be borne out by kMinInliers
+// matches and kMinInlierShare of them.
+constexpr int kAlignSide = 1200;
+constexpr int kAlignFeatures = 4000;
+constexpr double kAlignRatio = 0.75;
+constexpr double kAlignReprojectPx = 3.0;
+constexpr int kMinInliers = 60;
+constexpr double kMinInlierShare = 0.3;
+// Cells with ink compared, at least, for a re-scan across tables: there are
+// no codes read on the page without a table to confirm a single cell.
+constexpr int kMinPartsAcross = 2;
+
+cv::Mat reduced_for_alignment(const cv::Mat& gray, double& scale) {
+  scale = std::min(1.0, static_cast<double>(kAlignSide) / std::max(gray.cols, gray.rows));
+  if (scale >= 1.0) return gray;
+  cv::Mat out;
+  cv::resize(gray, out, cv::Size(), scale, scale, cv::INTER_AREA);
+  return out;
+}
+
+// `g` with each of its quads carried by `h`, as a sheet whose table is known.
+SheetGeometry moved(SheetGeometry g, const cv::Matx33d& h) {
+  for (auto& row : g.rows) {
+    for (Quad* q : {&row.row, &row.signature_cell, &row.code_cell}) {
+      for (auto& p : q->pts) p = apply(h, p);
+    }
+  }
+  g.kind = PageKind::Signatures;
+  g.table_found = true;
+  return g;
+}
+
+Quad quad_from_json(const nlohmann::json& j) {
+  Quad q;
+  if (!j.is_array() || j.size() != 4) return q;
+  for (size_t i = 0; i < 4; ++i) {
+    if (!j[i].is_array() || j[i].size() != 2) return Quad{};
+    q.pts[i] = cv::Point2f(j[i][0].get<float>(), j[i][1].get<float>());
+  }
+  return q;
+}
+
+// A saved sheet's rows (their boxes in its scan, the machine's signed
+// decision), as geometry; nullopt without its 9 rows' boxes.
+std::optional<SheetGeometry> saved_geometry(db::Connection& db, std::int64_t page_id) {
+  auto st = db.prepare("SELECT row_no, machine_signed, boxes FROM rows WHERE page_id = ?1");
+  st.bind(1, page_id);
+  SheetGeometry g;
+  int found = 0;
+  while (st.step()) {
+    const auto row_no = st.int64(0);
+    const auto boxes = nlohmann::json::parse(st.text(2), nullptr, false);
+    if (row_no < 1 || row_no > kRowsPerSheet || !boxes.is_object()) continue;
+    RowGeometry& row = g.rows[static_cast<size_t>(row_no - 1)];
+    row.is_signed = st.int64(1) != 0;
+    row.row = quad_from_json(boxes.value("row", nlohmann::json()));
+    row.signature_cell = quad_from_json(boxes.value("signature", nlohmann::json()));
+    row.code_cell = quad_from_json(boxes.value("code", nlohmann::json()));
+    found += quad_is_set(row.signature_cell) && quad_is_set(row.code_cell);
+  }
+  if (found != kRowsPerSheet) return std::nullopt;
+  return g;
+}
+
+}  // namespace
+
+std::optional<cv::Matx33d> align_pages(const cv::Mat& from, const cv::Mat& to) {
+  if (from.empty() || to.empty()) return std::nullopt;
+  double scale_from = 1, scale_to = 1;
+  const cv::Mat a = reduced_for_alignment(from, scale_from);
+  const cv::Mat b = reduced_for_alignment(to, scale_to);
+  const auto orb = cv::ORB::create(kAlignFeatures);
+  std::vector<cv::KeyPoint> keys_a, keys_b;
+  cv::Mat desc_a, desc_b;
+  orb->detectAndCompute(a, cv::noArray(), keys_a, desc_a);
+  orb->detectAndCompute(b, cv::noArray(), keys_b, desc_b);
+  if (desc_a.rows < 2 || desc_b.rows < 2) return std::nullopt;
+  std::vector<std::vector<cv::DMatch>> knn;
+  cv::BFMatcher(cv::NORM_HAMMING).knnMatch(desc_a, desc_b, knn, 2);
+  std::vector<cv::Point2f> pa, pb;
+  for (const auto& m : knn) {
+    if (m.size() == 2 && m[0].distance < kAlignRatio * m[1].distance) {
+      pa.push_back(keys_a[static_cast<size_t>(m[0].queryIdx)].pt);
+      pb.push_back(keys_b[static_cast<size_t>(m[0].trainIdx)].pt);
+    }
+  }
+  if (pa.size() < static_cast<size_t>(kMinInliers)) return std::nullopt;
+  cv::Mat inliers;
+  const cv::Mat h = cv::findHomography(pa, pb, cv::RANSAC, kAlignReprojectPx, inliers);
+  if (h.empty()) return std::nullopt;
+  const int agree = cv::countNonZero(inliers);
+  spdlog::debug("alignment: {} of {} feature matches agree", agree, pa.size());
+  if (agree < kMinInliers || agree < kMinInlierShare * static_cast<double>(pa.size())) {
+    return std::nullopt;
+  }
+  const cv::Matx33d up(1 / scale_to, 0, 0, 0, 1 / scale_to, 0, 0, 0, 1);
+  const cv::Matx33d down(scale_from, 0, 0, 0, scale_from, 0, 0, 0, 1);
+  return up * cv::Matx33d(h.ptr<double>()) * down;
+}
+
+std::optional<std::int64_t> find_rescan_across_tables(db::Connection& db,
+                                                      const SheetGeometry& geometry,
+                                                      const std::string& fingerprint,
+                                                      const std::function<cv::Mat()>& image,
+                                                      const PageLoader& load) {
+  if (geometry.kind != PageKind::Signatures) return std::nullopt;
+  const bool has_table = !fingerprint.empty();
+  if (has_table) {
+    // An empty sheet has no handwriting to compare (see find_empty_rescan).
+    const auto parsed = parse(fingerprint);
+    if (!parsed || nothing_written(*parsed)) return std::nullopt;
+  }
+  // Recent sheets on the other side: without a table if this one has one.
+  auto st = db.prepare(
+      "SELECT p.id, COALESCE(p.fingerprint, '') FROM pages p WHERE p.kind = 'signatures' "
+      "AND p.status != 'failed' AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') "
+      "AND p.id > (SELECT COALESCE(MAX(id), 0) FROM pages) - ?1 "
+      "AND (COALESCE(p.fingerprint, '') = '') = ?2 ORDER BY p.id DESC");
+  st.bind(1, kEmptyRescanWindow).bind(2, has_table ? 1 : 0);
+  cv::Mat mine;
+  std::optional<std::int64_t> best_id;
+  double best = -2;
+  while (st.step()) {
+    const std::int64_t id = st.int64(0);
+    const std::string theirs = st.text(1);
+    std::optional<SheetGeometry> their_geometry;
+    if (!has_table && !(their_geometry = saved_geometry(db, id))) continue;
+    if (mine.empty()) mine = image();
+    const cv::Mat other = load(id);
+    if (mine.empty() || other.empty()) continue;
+    RescanScore score;
+    if (has_table) {
+      // This sheet's cells carried onto the earlier page.
+      const auto h = align_pages(mine, other);
+      if (!h) continue;
+      score = compare_fingerprints(fingerprint, sheet_fingerprint(other, moved(geometry, *h)));
+    } else {
+      // The earlier sheet's cells carried onto this page.
+      const auto h = align_pages(other, mine);
+      if (!h) continue;
+      score = compare_fingerprints(theirs, sheet_fingerprint(mine, moved(*their_geometry, *h)));
+    }
+    spdlog::debug("re-scan across tables: page {}, likeness {:.2f} over {} cells ({} one-sided)",
+                  id, score.similarity, score.parts_compared, score.parts_one_sided);
+    if (same_sheet(score) && score.parts_compared >= kMinPartsAcross && score.similarity > best) {
+      best = score.similarity;
+      best_id = id;
+    }
+  }
   return best_id;
 }
 

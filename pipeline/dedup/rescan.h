@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <string>
@@ -62,5 +63,27 @@ bool same_sheet(const RescanScore& score);
 // Called in the single writer thread, before the page is saved.
 std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& fingerprint,
                                         const std::vector<RowRecord>& rows);
+
+// Re-scans where one of the two scans shows no table (its rules lost: that
+// page went to review with no rows). The other scan's cells are carried onto
+// it by a homography fitted to the features both pages show (their printing
+// and writing: ORB, RANSAC), and the handwriting in them compared as
+// find_rescan does. Among the last pages saved only (re-scans come with their
+// envelope, see kEmptyRescanWindow): when `geometry` has a table, the recent
+// sheets without one; else the recent sheets with one.
+// `image` decodes the page about to be saved (full-resolution gray), `load`
+// an earlier page by id, each only when a candidate calls for it (an empty
+// Mat when it cannot be read).
+using PageLoader = std::function<cv::Mat(std::int64_t page_id)>;
+std::optional<std::int64_t> find_rescan_across_tables(db::Connection& db,
+                                                      const SheetGeometry& geometry,
+                                                      const std::string& fingerprint,
+                                                      const std::function<cv::Mat()>& image,
+                                                      const PageLoader& load);
+
+// The homography taking `from`'s pixels onto `to`'s, fitted to the features
+// both show; nullopt when too few agree (not the same printing, or nothing
+// in common).
+std::optional<cv::Matx33d> align_pages(const cv::Mat& from, const cv::Mat& to);
 
 }  // namespace petiscan
