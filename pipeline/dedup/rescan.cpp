@@ -603,6 +603,13 @@ constexpr double kMinInlierShare = 0.3;
 // Cells with ink compared, at least, for a re-scan across tables: there are
 // no codes read on the page without a table to confirm a single cell.
 constexpr int kMinPartsAcross = 2;
+// Pages looked at across tables: the last kAcrossWindow saved. Each costs
+// decoding it again and an alignment (0.1-0.2 s in the writer): a page
+// without a table, rare (0.4 % of sheets on generated sets), costs at most
+// kAcrossWindow of them, and as many for the pages after it. Re-scans come
+// with their envelope: on the training sets, every re-scan was within 2 pages
+// of its first scan.
+constexpr std::int64_t kAcrossWindow = 4;
 
 cv::Mat reduced_for_alignment(const cv::Mat& gray, double& scale) {
   scale = std::min(1.0, static_cast<double>(kAlignSide) / std::max(gray.cols, gray.rows));
@@ -710,7 +717,7 @@ std::optional<std::int64_t> find_rescan_across_tables(db::Connection& db,
       "AND p.status != 'failed' AND (p.duplicate_of IS NULL OR p.duplicate_status = 'rejected') "
       "AND p.id > (SELECT COALESCE(MAX(id), 0) FROM pages) - ?1 "
       "AND (COALESCE(p.fingerprint, '') = '') = ?2 ORDER BY p.id DESC");
-  st.bind(1, kEmptyRescanWindow).bind(2, has_table ? 1 : 0);
+  st.bind(1, kAcrossWindow).bind(2, has_table ? 1 : 0);
   cv::Mat mine;
   std::optional<std::int64_t> best_id;
   double best = -2;

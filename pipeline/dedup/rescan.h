@@ -68,8 +68,8 @@ std::optional<std::int64_t> find_rescan(db::Connection& db, const std::string& f
 // page went to review with no rows). The other scan's cells are carried onto
 // it by a homography fitted to the features both pages show (their printing
 // and writing: ORB, RANSAC), and the handwriting in them compared as
-// find_rescan does. Among the last pages saved only (re-scans come with their
-// envelope, see kEmptyRescanWindow): when `geometry` has a table, the recent
+// find_rescan does. Among the last 4 pages saved only (re-scans come with
+// their envelope; see kAcrossWindow): when `geometry` has a table, the recent
 // sheets without one; else the recent sheets with one.
 // `image` decodes the page about to be saved (full-resolution gray), `load`
 // an earlier page by id, each only when a candidate calls for it (an empty
