@@ -104,7 +104,8 @@ std::vector<RowRecord> row_records(const PageOutcome& outcome) {
 }
 
 void link_duplicate(Store& store, PageRecord& page, const std::vector<RowRecord>& rows,
-                    const PageOutcome& outcome) {
+                    const PageOutcome& outcome, const std::function<cv::Mat()>& image,
+                    const PageLoader& load) {
   if (page.kind != PageKind::Signatures) return;
   page.fingerprint = outcome.fingerprint;
   if (auto same = store.find_page_by_content(page.content_hash)) {
@@ -118,6 +119,16 @@ void link_duplicate(Store& store, PageRecord& page, const std::vector<RowRecord>
                    tr("feuille déjà numérisée (nouvelle numérisation) : comptée une fois, "
                       "à confirmer en révision",
                       "sheet already scanned (a re-scan): counted once, to confirm in review"));
+    }
+  }
+  if (!page.duplicate_of) {
+    page.duplicate_of = find_rescan_across_tables(store.connection(), outcome.geometry,
+                                                  page.fingerprint, image, load);
+    if (page.duplicate_of) {
+      spdlog::info("{}", tr("feuille déjà numérisée (l'une des deux sans tableau lisible) : "
+                            "comptée une fois, à confirmer en révision",
+                            "sheet already scanned (one of the two scans without a readable "
+                            "table): counted once, to confirm in review"));
     }
   }
 }

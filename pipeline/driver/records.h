@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "dedup/rescan.h"
 #include "driver/page_processor.h"
 #include "store/store.h"
 
@@ -30,9 +31,12 @@ nlohmann::json boxes_json(const RowGeometry& row);
 nlohmann::json geometry_json(const SheetGeometry& g);
 
 // Marks `page` a duplicate of an earlier page showing the same sheet: the
-// same pixels, or (for sheets) the same content re-scanned.
+// same pixels, or (for sheets) the same content re-scanned, also when one of
+// the two scans shows no table (find_rescan_across_tables: `image` decodes
+// this page again, `load` an earlier one, only when that search needs them).
 void link_duplicate(Store& store, PageRecord& page, const std::vector<RowRecord>& rows,
-                    const PageOutcome& outcome);
+                    const PageOutcome& outcome, const std::function<cv::Mat()>& image,
+                    const PageLoader& load);
 
 // A file that cannot even be read has no content hash: it is keyed by its path
 // so that it is listed with its reason; the record goes once the file reads.

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "core/i18n.h"
-#include "dedup/rescan.h"
 #include "driver/progress.h"
 #include "driver/records.h"
 #include "store/store.h"
@@ -259,28 +258,22 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
 
   {
     Progress progress(tr("pages", "pages"), static_cast<long>(tasks.size()), options.progress_bar);
-    // Decoding a page again (re-scan search across tables): empty if it
-    // cannot be read any more.
-    auto reload = [&](const fs::path& path, const ProbedFile& probed, int page_no) {
+    // Decodes a page again (the re-scan search across tables); an empty
+    // image, with a warning naming it, if it cannot be read any more.
+    auto reload = [&](const fs::path& path, const ProbedFile* probed, int page_no) {
       try {
-        return load_page(path, probed, page_no, options.ingest).gray;
+        const ProbedFile file = probed ? *probed : probe_file(path, options.ingest);
+        return load_page(path, file, page_no, options.ingest).gray;
       } catch (const std::exception& e) {
         spdlog::warn("{}: {}", path.string(), e.what());
         return cv::Mat();
       }
     };
-    auto reload_page = [&](std::int64_t page_id) {
+    const PageLoader reload_page = [&](std::int64_t page_id) {
       auto st = store.connection().prepare(
           "SELECT f.path, p.page_no FROM pages p JOIN files f ON f.id = p.file_id WHERE p.id = ?1");
       st.bind(1, page_id);
-      if (!st.step()) return cv::Mat();
-      const fs::path path = st.text(0);
-      try {
-        return reload(path, probe_file(path, options.ingest), static_cast<int>(st.int64(1)));
-      } catch (const std::exception& e) {
-        spdlog::warn("{}: {}", path.string(), e.what());
-        return cv::Mat();
-      }
+      return st.step() ? reload(st.text(0), nullptr, static_cast<int>(st.int64(1))) : cv::Mat();
     };
     for (size_t i = 0; i < tasks.size(); ++i) {
       PageResult r;
@@ -310,20 +303,9 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
       } else {
         PageRecord page = page_record(job.file_id, page_no, r.facts, r.outcome);
         auto rows = row_records(r.outcome);
-        link_duplicate(store, page, rows, r.outcome);
-        if (!page.duplicate_of && page.kind == PageKind::Signatures) {
-          // One of two scans of a sheet may show no table: see
-          // find_rescan_across_tables. Pages are decoded again only for it.
-          page.duplicate_of = find_rescan_across_tables(
-              store.connection(), r.outcome.geometry, page.fingerprint,
-              [&] { return reload(job.path, job.probed, page_no); }, reload_page);
-          if (page.duplicate_of) {
-            spdlog::info("{}", tr("feuille déjà numérisée (l'une des deux sans tableau lisible) : "
-                                  "comptée une fois, à confirmer en révision",
-                                  "sheet already scanned (one of the two scans without a readable "
-                                  "table): counted once, to confirm in review"));
-          }
-        }
+        link_duplicate(
+            store, page, rows, r.outcome, [&] { return reload(job.path, &job.probed, page_no); },
+            reload_page);
         page.timings["store"] = ms_since(t0);
         store.save_page(page, rows);
         ++summary.pages_processed;
