@@ -725,10 +725,16 @@ std::optional<std::int64_t> find_rescan_across_tables(db::Connection& db,
     const std::int64_t id = st.int64(0);
     const std::string theirs = st.text(1);
     std::optional<SheetGeometry> their_geometry;
-    if (!has_table && !(their_geometry = saved_geometry(db, id))) continue;
-    if (mine.empty()) mine = image();
+    if (!has_table) {
+      // An empty sheet has no handwriting to be recognised by.
+      const auto parsed = parse(theirs);
+      if (!parsed || nothing_written(*parsed) || !(their_geometry = saved_geometry(db, id))) {
+        continue;
+      }
+    }
+    if (mine.empty() && (mine = image()).empty()) return std::nullopt;  // unreadable now
     const cv::Mat other = load(id);
-    if (mine.empty() || other.empty()) continue;
+    if (other.empty()) continue;
     RescanScore score;
     if (has_table) {
       // This sheet's cells carried onto the earlier page.
