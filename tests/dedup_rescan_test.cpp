@@ -339,12 +339,6 @@ TEST(DedupFindRescan, SheetsFingerprintedByAnOlderBuildAreCounted) {
   EXPECT_FALSE(find_rescan(sheets.db(), older, rows_of(s)));
 }
 
-nlohmann::json quad_json(const Quad& q) {
-  auto out = nlohmann::json::array();
-  for (const auto& p : q.pts) out.push_back({p.x, p.y});
-  return out;
-}
-
 // A sheet's rows with their boxes in its scan, as the scanner saves them.
 std::vector<RowRecord> rows_with_boxes(const test::SheetSpec& s, const SheetGeometry& g) {
   auto rows = rows_of(s);

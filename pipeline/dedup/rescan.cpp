@@ -631,16 +631,6 @@ SheetGeometry moved(SheetGeometry g, const cv::Matx33d& h) {
   return g;
 }
 
-Quad quad_from_json(const nlohmann::json& j) {
-  Quad q;
-  if (!j.is_array() || j.size() != 4) return q;
-  for (size_t i = 0; i < 4; ++i) {
-    if (!j[i].is_array() || j[i].size() != 2) return Quad{};
-    q.pts[i] = cv::Point2f(j[i][0].get<float>(), j[i][1].get<float>());
-  }
-  return q;
-}
-
 // A saved sheet's rows (their boxes in its scan, the machine's signed
 // decision), as geometry; nullopt without its 9 rows' boxes.
 std::optional<SheetGeometry> saved_geometry(db::Connection& db, std::int64_t page_id) {
@@ -652,12 +642,15 @@ std::optional<SheetGeometry> saved_geometry(db::Connection& db, std::int64_t pag
     const auto row_no = st.int64(0);
     const auto boxes = nlohmann::json::parse(st.text(2), nullptr, false);
     if (row_no < 1 || row_no > kRowsPerSheet || !boxes.is_object()) continue;
+    const auto signature = quad_from_json(boxes.value("signature", nlohmann::json()));
+    const auto code = quad_from_json(boxes.value("code", nlohmann::json()));
+    if (!signature || !code) continue;
     RowGeometry& row = g.rows[static_cast<size_t>(row_no - 1)];
     row.is_signed = st.int64(1) != 0;
-    row.row = quad_from_json(boxes.value("row", nlohmann::json()));
-    row.signature_cell = quad_from_json(boxes.value("signature", nlohmann::json()));
-    row.code_cell = quad_from_json(boxes.value("code", nlohmann::json()));
-    found += quad_is_set(row.signature_cell) && quad_is_set(row.code_cell);
+    row.signature_cell = *signature;
+    row.code_cell = *code;
+    row.row = quad_from_json(boxes.value("row", nlohmann::json())).value_or(Quad{});
+    ++found;
   }
   if (found != kRowsPerSheet) return std::nullopt;
   return g;
@@ -735,18 +728,13 @@ std::optional<std::int64_t> find_rescan_across_tables(db::Connection& db,
     if (mine.empty() && (mine = image()).empty()) return std::nullopt;  // unreadable now
     const cv::Mat other = load(id);
     if (other.empty()) continue;
-    RescanScore score;
-    if (has_table) {
-      // This sheet's cells carried onto the earlier page.
-      const auto h = align_pages(mine, other);
-      if (!h) continue;
-      score = compare_fingerprints(fingerprint, sheet_fingerprint(other, moved(geometry, *h)));
-    } else {
-      // The earlier sheet's cells carried onto this page.
-      const auto h = align_pages(other, mine);
-      if (!h) continue;
-      score = compare_fingerprints(theirs, sheet_fingerprint(mine, moved(*their_geometry, *h)));
-    }
+    // The cells of the scan with a table, carried onto the one without.
+    const cv::Mat& without = has_table ? other : mine;
+    const auto h = align_pages(has_table ? mine : other, without);
+    if (!h) continue;
+    const RescanScore score = compare_fingerprints(
+        has_table ? fingerprint : theirs,
+        sheet_fingerprint(without, moved(has_table ? geometry : *their_geometry, *h)));
     spdlog::debug("re-scan across tables: page {}, likeness {:.2f} over {} cells ({} one-sided)",
                   id, score.similarity, score.parts_compared, score.parts_one_sided);
     if (same_sheet(score) && score.parts_compared >= kMinPartsAcross && score.similarity > best) {

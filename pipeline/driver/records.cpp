@@ -10,12 +10,6 @@ namespace petiscan {
 
 namespace {
 
-nlohmann::json quad_json(const Quad& q) {
-  auto arr = nlohmann::json::array();
-  for (const auto& p : q.pts) arr.push_back({std::round(p.x * 10) / 10, std::round(p.y * 10) / 10});
-  return arr;
-}
-
 bool quad_is_set(const Quad& q) {
   for (const auto& p : q.pts) {
     if (p.x != 0 || p.y != 0) return true;

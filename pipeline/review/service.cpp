@@ -430,28 +430,6 @@ std::vector<json> upcoming_details(db::Connection& conn, const std::vector<std::
   return out;
 }
 
-std::optional<Quad> quad_from_json(const json& points) {
-  if (!points.is_array() || points.size() != 4) return std::nullopt;
-  Quad q;
-  for (size_t i = 0; i < 4; ++i) {
-    const auto& p = points[i];
-    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
-      return std::nullopt;
-    }
-    const double x = p[0].get<double>(), y = p[1].get<double>();
-    if (!std::isfinite(x) || !std::isfinite(y)) return std::nullopt;
-    q.pts[i] = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
-  }
-  // A box narrower or lower than this (pixels) holds nothing a person can read.
-  constexpr double kMinBoxSide = 2;
-  const auto& p = q.pts;
-  if (cv::norm(p[1] - p[0]) < kMinBoxSide || cv::norm(p[3] - p[0]) < kMinBoxSide ||
-      cv::norm(p[2] - p[3]) < kMinBoxSide || cv::norm(p[2] - p[1]) < kMinBoxSide) {
-    return std::nullopt;
-  }
-  return q;
-}
-
 int rotation_of(const std::string& geometry_text) {
   const json g = parse_json_column(geometry_text, json::object());
   if (g.is_object() && g.contains("rotation_deg") && g["rotation_deg"].is_number_integer()) {

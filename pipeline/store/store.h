@@ -17,6 +17,12 @@
 
 namespace petiscan {
 
+// A box as rows.boxes keeps it: its 4 corners [[x, y], ...] in the original
+// scan's pixels, to 0.1 px. Read back only when it is a box a person (or the
+// fingerprint) can use: 4 finite points, every side at least 2 pixels.
+nlohmann::json quad_json(const Quad& q);
+std::optional<Quad> quad_from_json(const nlohmann::json& points);
+
 struct FileRecord {
   std::int64_t id = 0;
   std::string sha256;
