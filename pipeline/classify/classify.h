@@ -9,6 +9,9 @@ struct ClassifySettings {
   // A page with less ink than this share of its area (after specks are
   // removed) is blank: a letter page carries 2-6 %, a table alone ~1 %.
   double blank_max_ink = 0.0015;
+  // Keep the page-kind net's thumbnail of every page, not only of the pages
+  // called `other` (scripts/train_page_kind.py learns from all of them).
+  bool thumbnail_every_page = false;
   void validate() const;
 };
 

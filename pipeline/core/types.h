@@ -76,6 +76,10 @@ struct SheetGeometry {
   // Maps canonical upright table coordinates to original-page pixels.
   cv::Matx33d canonical_to_original = cv::Matx33d::eye();
   std::array<RowGeometry, kRowsPerSheet> rows{};
+
+  // What the page-kind net looks at (classify/page_kind_net.h): kept for a
+  // page called `other`, or for every page when the settings ask for it.
+  cv::Mat kind_thumbnail;
 };
 
 // What the postal-code recognizer read in one code cell.

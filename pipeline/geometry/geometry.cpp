@@ -9,6 +9,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
+#include "classify/page_kind_net.h"
 #include "core/errors.h"
 #include "geometry/settings.h"
 
@@ -490,6 +491,10 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   g.kind_confidence = kind.confidence;
   spdlog::debug("kind: {} (confidence {:.2f}, ink {:.2f} %)", to_string(g.kind), kind.confidence,
                 ink_share * 100);
+  if (g.kind == PageKind::Other || s.classify.thumbnail_every_page) {
+    g.kind_thumbnail = kind_thumbnail(ink, masks.horizontal | masks.vertical);
+    debug.write("classify", "kind-thumbnail", g.kind_thumbnail);
+  }
   if (g.kind != PageKind::Signatures) g.reason.clear();
   if (!g.table_found) return g;
   g.canonical_to_original = c2o;

@@ -1,4 +1,5 @@
-// petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR]
+// petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] [--cells-out DIR]
+//                        [--thumbs-out DIR] [--no-kind-net]
 //
 // The geometry stages measured on a generated set (scripts/gen_sheets.py):
 // every page is decoded, analysed by analyze_page() alone (no recognizer) and
@@ -26,6 +27,11 @@
 // table was found (DIR/<file>-p<page>-r<row>.png, as cut_cell() gives it to the
 // recognizer) and DIR/cells.json {"png name": "H2E2E9" or ""} from the truth:
 // training material cut exactly as scans are (training seeds only).
+// --thumbs-out DIR writes every page's thumbnail as the page-kind net sees it
+// (DIR/<file>-p<page>.png) and DIR/thumbs.json {"png name": {"truth": kind,
+// "geometry": kind}}: scripts/train_page_kind.py's material.
+// The page-kind net (models/page_kind.onnx) takes its second look at the pages
+// called `other`, as in a scan; --no-kind-net measures the geometry without it.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -37,6 +43,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "classify/page_kind_net.h"
 #include "geometry/geometry.h"
 #include "geometry/settings.h"
 #include "ingest/ingest.h"
@@ -75,7 +82,7 @@ double thread_cpu_ms() {
 int main(int argc, char** argv) {
   const std::string usage =
       "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
-      "[--cells-out DIR]\n";
+      "[--cells-out DIR] [--thumbs-out DIR] [--no-kind-net]\n";
   if (argc < 2 || argv[1][0] == '-') {
     std::cerr << usage;
     return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
@@ -88,9 +95,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   bool list = false;
-  fs::path debug_dir;  // --debug-dir DIR: the stages' intermediate images
-  std::string only;    // --only NAME: just the files whose name contains NAME, decisions logged
-  fs::path cells_dir;  // --cells-out DIR: code cells as cut, with their truth
+  fs::path debug_dir;   // --debug-dir DIR: the stages' intermediate images
+  std::string only;     // --only NAME: just the files whose name contains NAME, decisions logged
+  fs::path cells_dir;   // --cells-out DIR: code cells as cut, with their truth
+  fs::path thumbs_dir;  // --thumbs-out DIR: the page-kind net's thumbnails, with their truth
+  bool kind_net = true;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") {
@@ -101,6 +110,10 @@ int main(int argc, char** argv) {
       debug_dir = argv[++i];
     } else if (a == "--cells-out" && i + 1 < argc) {
       cells_dir = argv[++i];
+    } else if (a == "--thumbs-out" && i + 1 < argc) {
+      thumbs_dir = argv[++i];
+    } else if (a == "--no-kind-net") {
+      kind_net = false;
     } else {
       std::cerr << "petiscan-geometry-eval: unknown option " << a << "\n" << usage;
       return 2;
@@ -108,11 +121,16 @@ int main(int argc, char** argv) {
   }
   json cell_truth = json::object();
   if (!cells_dir.empty()) fs::create_directories(cells_dir);
+  json thumb_truth = json::object();
+  if (!thumbs_dir.empty()) fs::create_directories(thumbs_dir);
   spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
   GeometrySettings settings;
+  settings.classify.thumbnail_every_page = !thumbs_dir.empty();
   settings.validate();
+  std::unique_ptr<PageKindNet> net;
+  if (kind_net) net = std::make_unique<PageKindNet>(PETISCAN_DEFAULT_MODEL_DIR);
   const IngestSettings ingest;
 
   int pages = 0, kind_ok = 0, sheets = 0, rot_ok = 0, count_exact = 0, review = 0;
@@ -139,13 +157,19 @@ int main(int argc, char** argv) {
       DebugWriter debug =
           debug_dir.empty() ? DebugWriter() : DebugWriter(debug_dir, path.stem().string(), page_no);
       const double t0 = thread_cpu_ms();
-      const SheetGeometry g = analyze_page(page, settings, debug);
+      SheetGeometry g = analyze_page(page, settings, debug);
+      if (net) second_look(g, *net);
       const double ms = thread_cpu_ms() - t0;
       ms_total += ms;
       ++pages;
       // The CONTRACT's truth says "letter" for the letter's page 1, exported as "other".
       std::string want_kind = tp["kind"];
       if (want_kind == "letter") want_kind = "other";
+      if (!thumbs_dir.empty() && !g.kind_thumbnail.empty()) {
+        const std::string name = path.stem().string() + "-p" + std::to_string(page_no) + ".png";
+        cv::imwrite((thumbs_dir / name).string(), g.kind_thumbnail);
+        thumb_truth[name] = {{"truth", want_kind}, {"geometry", to_string(g.kind)}};
+      }
       const bool kind_right = want_kind == to_string(g.kind);
       kind_ok += kind_right;
       if (!kind_right) ++kind_confusion[want_kind + "->" + to_string(g.kind)];
@@ -248,5 +272,6 @@ int main(int argc, char** argv) {
   };
   std::cout << out.dump(1) << "\n";
   if (!cells_dir.empty()) std::ofstream(cells_dir / "cells.json") << cell_truth.dump(0) << "\n";
+  if (!thumbs_dir.empty()) std::ofstream(thumbs_dir / "thumbs.json") << thumb_truth.dump(0) << "\n";
   return 0;
 }

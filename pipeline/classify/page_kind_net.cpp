@@ -1,0 +1,105 @@
+#include "classify/page_kind_net.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/errors.h"
+#include "core/i18n.h"
+
+namespace petiscan {
+
+namespace {
+constexpr const char* kModelFile = "page_kind.onnx";
+constexpr const char* kCardFile = "page_kind.json";
+}  // namespace
+
+cv::Mat kind_thumbnail(const cv::Mat& ink, const cv::Mat& rules) {
+  CV_Assert(ink.type() == CV_8UC1 && !ink.empty());
+  cv::Mat writing;  // a new buffer: `ink` is the caller's and stays as it is
+  if (rules.empty()) {
+    writing = ink;
+  } else {
+    CV_Assert(rules.size() == ink.size() && rules.type() == CV_8UC1);
+    cv::Mat wide;
+    cv::dilate(rules, wide, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+    writing = ink & ~wide;
+  }
+  cv::Mat thumb;
+  cv::resize(writing, thumb, {kKindThumbnailSize, kKindThumbnailSize}, 0, 0, cv::INTER_AREA);
+  return thumb;
+}
+
+PageKindNet::PageKindNet(const std::filesystem::path& model_dir) {
+  const auto card_file = model_dir / kCardFile;
+  const auto model_file = model_dir / kModelFile;
+  auto broken = [&](const std::filesystem::path& f, const std::string& why) {
+    return ModelError(tr("modèle du genre de page illisible : ", "page-kind model broken: ") +
+                      f.string() + (why.empty() ? "" : ": " + why));
+  };
+  std::ifstream in(card_file);
+  if (!in)
+    throw ModelError(
+        tr("fiche du modèle du genre de page absente : ", "page-kind model card missing: ") +
+        card_file.string());
+  try {
+    const auto j = nlohmann::json::parse(in);
+    threshold_ = j.at("threshold").get<double>();
+    if (j.at("input").at("size").get<int>() != kKindThumbnailSize)
+      throw broken(card_file, "input.size is not " + std::to_string(kKindThumbnailSize));
+  } catch (const nlohmann::json::exception& e) {
+    throw broken(card_file, e.what());
+  }
+  if (!(threshold_ > 0 && threshold_ <= 1)) throw broken(card_file, "threshold outside (0, 1]");
+  if (!std::filesystem::exists(model_file))
+    throw ModelError(tr("modèle du genre de page absent : ", "page-kind model missing: ") +
+                     model_file.string());
+  try {
+    net_ = cv::dnn::readNetFromONNX(model_file.string());
+  } catch (const cv::Exception& e) {
+    throw broken(model_file, e.what());
+  }
+  if (net_.empty()) throw broken(model_file, "");
+  net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  // One dry run: a model whose output is not two classes fails here, at load.
+  try {
+    signature_probability(cv::Mat::zeros(kKindThumbnailSize, kKindThumbnailSize, CV_8UC1));
+  } catch (const cv::Exception& e) {
+    throw broken(model_file, e.what());
+  }
+}
+
+double PageKindNet::signature_probability(const cv::Mat& thumbnail) {
+  CV_Assert(thumbnail.type() == CV_8UC1 && thumbnail.rows == kKindThumbnailSize &&
+            thumbnail.cols == kKindThumbnailSize);
+  const int shape[] = {1, 1, kKindThumbnailSize, kKindThumbnailSize};
+  cv::Mat blob(4, shape, CV_32F);
+  // x = pixel / 255, as scripts/train_page_kind.py reads the PNGs.
+  thumbnail.convertTo(cv::Mat(kKindThumbnailSize, kKindThumbnailSize, CV_32F, blob.ptr<float>()),
+                      CV_32F, 1.0 / 255);
+  net_.setInput(blob);
+  const cv::Mat out = net_.forward();  // 1 x 2 logits: other, signatures
+  CV_Assert(out.total() == 2);
+  const float* z = out.ptr<float>();
+  return 1.0 / (1.0 + std::exp(static_cast<double>(z[0]) - z[1]));
+}
+
+bool second_look(SheetGeometry& g, PageKindNet& net) {
+  if (g.kind != PageKind::Other || g.kind_thumbnail.empty()) return false;
+  const double p = net.signature_probability(g.kind_thumbnail);
+  const bool sheet = p >= net.threshold();
+  spdlog::debug("kind: the page-kind net gives a signature sheet {:.3f} {} {:.3f}{}", p,
+                sheet ? "≥" : "<", net.threshold(),
+                sheet ? ": a sheet whose table was not found, sent to review" : "");
+  if (!sheet) return false;
+  g.kind = PageKind::Signatures;
+  g.kind_confidence = p;
+  g.table_found = false;
+  g.reason = "table_not_found";
+  return true;
+}
+
+}  // namespace petiscan
