@@ -217,7 +217,8 @@ int run(int argc, char** argv) {
       "--debug-dir", scan.debug_dir,
       tr("écrire les images intermédiaires ici", "write intermediate images here"));
   scan_cmd->add_option("--model-dir", scan.model_dir,
-                       tr("dossier du modèle de reconnaissance", "recognizer model folder"));
+                       tr("dossier des modèles (lecture des codes, genre de page)",
+                          "models folder (postal-code reader, page kind)"));
   scan_cmd->add_flag("--print-config", scan.print_config,
                      tr("afficher les réglages et quitter", "print the settings and exit"));
 

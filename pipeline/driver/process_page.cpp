@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "classify/page_kind_net.h"
 #include "core/errors.h"
 #include "dedup/rescan.h"
 #include "geometry/geometry.h"
@@ -46,17 +47,21 @@ class StageClock {
 
 class SheetProcessor : public PageProcessor {
  public:
-  SheetProcessor(const PipelineSettings& settings, std::unique_ptr<CrnnRecognizer> recognizer)
+  SheetProcessor(const PipelineSettings& settings, std::unique_ptr<CrnnRecognizer> recognizer,
+                 std::unique_ptr<PageKindNet> kind_net)
       : settings_(settings),
         min_code_confidence_(
             settings.decision.min_code_confidence.value_or(recognizer->accept_threshold())),
-        recognizer_(std::move(recognizer)) {}
+        recognizer_(std::move(recognizer)),
+        kind_net_(std::move(kind_net)) {}
 
   PageOutcome process(const PageImage& page, DebugWriter& debug) override {
     PageOutcome out;
     StageClock clock(out.timings_ms);
     // 1. Kind, orientation, skew, perspective, table, rows, signed.
     out.geometry = analyze_page(page, settings_.geometry, debug);
+    // A page without table or rules: a sheet whose rules vanished, or not?
+    second_look(out.geometry, *kind_net_);
     clock.lap("geometry");
     if (out.geometry.kind != PageKind::Signatures) return out;
     if (!out.geometry.table_found) {
@@ -86,6 +91,7 @@ class SheetProcessor : public PageProcessor {
   const PipelineSettings& settings_;
   const double min_code_confidence_;
   std::unique_ptr<PostalRecognizer> recognizer_;
+  std::unique_ptr<PageKindNet> kind_net_;
 };
 
 }  // namespace
@@ -93,7 +99,8 @@ class SheetProcessor : public PageProcessor {
 ProcessorFactory sheet_processor_factory(const PipelineSettings& settings) {
   return [&settings] {
     return std::make_unique<SheetProcessor>(
-        settings, make_crnn_recognizer(settings.recognizer.model_dir, settings.recognizer));
+        settings, make_crnn_recognizer(settings.recognizer.model_dir, settings.recognizer),
+        std::make_unique<PageKindNet>(settings.recognizer.model_dir));
   };
 }
 
