@@ -8,12 +8,14 @@
 
 #include "core/errors.h"
 #include "core/i18n.h"
+#include "core/onnx_model.h"
 
 namespace petiscan {
 
 namespace {
 constexpr const char* kModelFile = "page_kind.onnx";
 constexpr const char* kCardFile = "page_kind.json";
+constexpr ModelName kName{"modèle du genre de page", "page-kind model"};
 }  // namespace
 
 cv::Mat kind_thumbnail(const cv::Mat& ink, const cv::Mat& rules) {
@@ -35,10 +37,6 @@ cv::Mat kind_thumbnail(const cv::Mat& ink, const cv::Mat& rules) {
 PageKindNet::PageKindNet(const std::filesystem::path& model_dir) {
   const auto card_file = model_dir / kCardFile;
   const auto model_file = model_dir / kModelFile;
-  auto broken = [&](const std::filesystem::path& f, const std::string& why) {
-    return ModelError(tr("modèle du genre de page illisible : ", "page-kind model broken: ") +
-                      f.string() + (why.empty() ? "" : ": " + why));
-  };
   std::ifstream in(card_file);
   if (!in)
     throw ModelError(
@@ -48,27 +46,19 @@ PageKindNet::PageKindNet(const std::filesystem::path& model_dir) {
     const auto j = nlohmann::json::parse(in);
     threshold_ = j.at("threshold").get<double>();
     if (j.at("input").at("size").get<int>() != kKindThumbnailSize)
-      throw broken(card_file, "input.size is not " + std::to_string(kKindThumbnailSize));
+      throw broken_model(card_file, kName,
+                         "input.size is not " + std::to_string(kKindThumbnailSize));
   } catch (const nlohmann::json::exception& e) {
-    throw broken(card_file, e.what());
+    throw broken_model(card_file, kName, e.what());
   }
-  if (!(threshold_ > 0 && threshold_ <= 1)) throw broken(card_file, "threshold outside (0, 1]");
-  if (!std::filesystem::exists(model_file))
-    throw ModelError(tr("modèle du genre de page absent : ", "page-kind model missing: ") +
-                     model_file.string());
-  try {
-    net_ = cv::dnn::readNetFromONNX(model_file.string());
-  } catch (const cv::Exception& e) {
-    throw broken(model_file, e.what());
-  }
-  if (net_.empty()) throw broken(model_file, "");
-  net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  if (!(threshold_ > 0 && threshold_ <= 1))
+    throw broken_model(card_file, kName, "threshold outside (0, 1]");
+  net_ = load_onnx_model(model_file, kName);
   // One dry run: a model whose output is not two classes fails here, at load.
   try {
     signature_probability(cv::Mat::zeros(kKindThumbnailSize, kKindThumbnailSize, CV_8UC1));
   } catch (const cv::Exception& e) {
-    throw broken(model_file, e.what());
+    throw broken_model(model_file, kName, e.what());
   }
 }
 

@@ -9,12 +9,14 @@
 
 #include "core/errors.h"
 #include "core/i18n.h"
+#include "core/onnx_model.h"
 
 namespace petiscan {
 namespace {
 
 constexpr const char* kModelFile = "postal_crnn.onnx";
 constexpr const char* kCardFile = "postal_crnn.json";
+constexpr ModelName kName{"modèle de lecture", "recognizer model"};
 // Codes kept as alternatives for the reviewer (the best one plus four).
 constexpr int kBestCodes = 5;
 // Codes each view proposes to the average: more than kBestCodes, so a code
@@ -131,20 +133,7 @@ class Crnn final : public CrnnRecognizer {
                        tr(" (lancer scripts/calibrate_recognizer.py)",
                           " (run scripts/calibrate_recognizer.py)"));
     const auto file = model_dir / kModelFile;
-    if (!std::filesystem::exists(file))
-      throw ModelError(tr("modèle de lecture absent : ", "recognizer model missing: ") +
-                       file.string());
-    try {
-      net_ = cv::dnn::readNetFromONNX(file.string());
-    } catch (const cv::Exception& e) {
-      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
-                       file.string() + ": " + e.what());
-    }
-    if (net_.empty())
-      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
-                       file.string());
-    net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    net_ = load_onnx_model(file, kName);
     threshold_ = card_.calibrated ? settings.accept_threshold.value_or(card_.accept_threshold)
                                   : card_.accept_threshold;
     // One dry run: a model whose output does not fit the card fails here, at load.
@@ -153,8 +142,7 @@ class Crnn final : public CrnnRecognizer {
     try {
       lp = forward(card_.views, probe).front();
     } catch (const cv::Exception& e) {
-      throw ModelError(tr("modèle de lecture illisible : ", "recognizer model broken: ") +
-                       file.string() + ": " + e.what());
+      throw broken_model(file, kName, e.what());
     }
     if (lp.cols != static_cast<int>(card_.alphabet.size()) + 1)
       throw ModelError(file.string() + ": " + std::to_string(lp.cols) +
