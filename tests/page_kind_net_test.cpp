@@ -136,9 +136,13 @@ TEST(PageKindNet, TheSecondLookOnlyTouchesPagesCalledOther) {
     g.kind = kind;
     EXPECT_FALSE(second_look(g, net));
     EXPECT_EQ(g.kind, kind);
+    EXPECT_FALSE(g.kind_net_probability) << "the net did not look";
   }
   g.kind = PageKind::Other;
   EXPECT_TRUE(second_look(g, net));
+  ASSERT_TRUE(g.kind_net_probability);
+  EXPECT_GE(*g.kind_net_probability, net.threshold());
+  EXPECT_EQ(g.kind_confidence, *g.kind_net_probability);
   EXPECT_EQ(g.kind, PageKind::Signatures);
   EXPECT_FALSE(g.table_found);
   EXPECT_EQ(g.reason, "table_not_found");

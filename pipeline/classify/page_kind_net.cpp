@@ -80,6 +80,7 @@ double PageKindNet::signature_probability(const cv::Mat& thumbnail) {
 bool second_look(SheetGeometry& g, PageKindNet& net) {
   if (g.kind != PageKind::Other || g.kind_thumbnail.empty()) return false;
   const double p = net.signature_probability(g.kind_thumbnail);
+  g.kind_net_probability = p;
   const bool sheet = p >= net.threshold();
   spdlog::debug("kind: the page-kind net gives a signature sheet {:.3f} {} {:.3f}{}", p,
                 sheet ? "≥" : "<", net.threshold(),

@@ -80,6 +80,9 @@ struct SheetGeometry {
   // What the page-kind net looks at (classify/page_kind_net.h): kept for a
   // page called `other`, or for every page when the settings ask for it.
   cv::Mat kind_thumbnail;
+  // P(signature sheet) the page-kind net gave, when it looked (stored with the
+  // page's geometry, so a batch's pages left `other` can be audited later).
+  std::optional<double> kind_net_probability;
 };
 
 // What the postal-code recognizer read in one code cell.

@@ -37,10 +37,13 @@ nlohmann::json geometry_json(const SheetGeometry& g) {
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 3; ++c) h.push_back(g.canonical_to_original(r, c));
   }
-  return {{"rotation_deg", g.rotation_deg}, {"rotation_confidence", g.rotation_confidence},
-          {"skew_deg", g.skew_deg},         {"skew_confidence", g.skew_confidence},
-          {"table_found", g.table_found},   {"table_confidence", g.table_confidence},
-          {"canonical_to_original", h}};
+  nlohmann::json j = {
+      {"rotation_deg", g.rotation_deg}, {"rotation_confidence", g.rotation_confidence},
+      {"skew_deg", g.skew_deg},         {"skew_confidence", g.skew_confidence},
+      {"table_found", g.table_found},   {"table_confidence", g.table_confidence},
+      {"canonical_to_original", h}};
+  if (g.kind_net_probability) j["kind_network_probability"] = *g.kind_net_probability;
+  return j;
 }
 
 PageRecord page_record(std::int64_t file_id, int page_no, const PageFacts& facts,
