@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import time
@@ -70,6 +71,7 @@ def thumbnails(seed: int, envelopes: int, work: pathlib.Path) -> pathlib.Path:
                         "--envelopes", str(envelopes), "--hands", "train", "--profile", "eval",
                         "--out", str(set_dir)], check=True)
         stamp.write_text(json.dumps(spec))
+        shutil.rmtree(work / f"thumbs-s{seed}-n{envelopes}", ignore_errors=True)  # of the old set
     thumbs = work / f"thumbs-s{seed}-n{envelopes}"
     if not (thumbs / "thumbs.json").exists():
         log(f"train_page_kind: thumbnails of {set_dir.name}")

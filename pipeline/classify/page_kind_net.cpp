@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -37,22 +36,17 @@ cv::Mat kind_thumbnail(const cv::Mat& ink, const cv::Mat& rules) {
 PageKindNet::PageKindNet(const std::filesystem::path& model_dir) {
   const auto card_file = model_dir / kCardFile;
   const auto model_file = model_dir / kModelFile;
-  std::ifstream in(card_file);
-  if (!in)
-    throw ModelError(
-        tr("fiche du modèle du genre de page absente : ", "page-kind model card missing: ") +
-        card_file.string());
+  const auto j = read_model_card(card_file, kName);
   try {
-    const auto j = nlohmann::json::parse(in);
     threshold_ = j.at("threshold").get<double>();
     if (j.at("input").at("size").get<int>() != kKindThumbnailSize)
-      throw broken_model(card_file, kName,
-                         "input.size is not " + std::to_string(kKindThumbnailSize));
+      throw broken_model_card(card_file, kName,
+                              "input.size is not " + std::to_string(kKindThumbnailSize));
   } catch (const nlohmann::json::exception& e) {
-    throw broken_model(card_file, kName, e.what());
+    throw broken_model_card(card_file, kName, e.what());
   }
   if (!(threshold_ > 0 && threshold_ <= 1))
-    throw broken_model(card_file, kName, "threshold outside (0, 1]");
+    throw broken_model_card(card_file, kName, "threshold outside (0, 1]");
   net_ = load_onnx_model(model_file, kName);
   // One dry run: a model whose output is not two classes fails here, at load.
   try {
@@ -88,7 +82,6 @@ bool second_look(SheetGeometry& g, PageKindNet& net) {
   if (!sheet) return false;
   g.kind = PageKind::Signatures;
   g.kind_confidence = p;
-  g.table_found = false;
   g.reason = "table_not_found";
   return true;
 }

@@ -30,7 +30,8 @@ class PageKindNet {
   // P(signature sheet) for a kind_thumbnail().
   double signature_probability(const cv::Mat& thumbnail);
   // The probability from which an `other` page is taken for a sheet: chosen by
-  // the training script so that no letter or note of its validation sets passes.
+  // the training script on its validation sets, in log-odds halfway between
+  // the letter most like a sheet and the lost sheet least like one.
   double threshold() const { return threshold_; }
 
  private:

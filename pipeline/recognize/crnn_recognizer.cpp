@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
@@ -54,14 +53,9 @@ double Calibration::operator()(double p) const {
 
 ModelCard load_model_card(const std::filesystem::path& model_dir) {
   const auto file = model_dir / kCardFile;
-  std::ifstream in(file);
-  if (!in)
-    throw ModelError(
-        tr("fiche du modèle de lecture absente : ", "recognizer model card missing: ") +
-        file.string());
+  const auto j = read_model_card(file, kName);
   ModelCard card;
   try {
-    const auto j = nlohmann::json::parse(in);
     card.alphabet = j.at("alphabet").get<std::string>();
     card.blank = j.at("blank").get<int>();
     card.input_height = j.at("input").at("height").get<int>();
@@ -80,9 +74,7 @@ ModelCard load_model_card(const std::filesystem::path& model_dir) {
         card.views.push_back({v.at("crop").get<double>(), v.at("stretch").get<double>()});
     }
   } catch (const nlohmann::json::exception& e) {
-    throw ModelError(
-        tr("fiche du modèle de lecture illisible : ", "recognizer model card broken: ") +
-        file.string() + ": " + e.what());
+    throw broken_model_card(file, kName, e.what());
   }
   const int classes = static_cast<int>(card.alphabet.size()) + 1;
   if (card.blank < 0 || card.blank >= classes || card.input_height < 8 || card.input_width < 8 ||
