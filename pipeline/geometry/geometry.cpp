@@ -140,6 +140,14 @@ void quarter_turn(std::vector<cv::Mat*> images, cv::Matx33d& to_work) {
   to_work = q * to_work;
 }
 
+// Undoes quarter_turn().
+void quarter_turn_back(std::vector<cv::Mat*> images, cv::Matx33d& to_work) {
+  const int w = images.front()->cols;
+  for (cv::Mat* m : images) cv::rotate(*m, *m, cv::ROTATE_90_COUNTERCLOCKWISE);
+  const cv::Matx33d q(0, 1, 0, -1, 0, w - 1.0, 0, 0, 1);
+  to_work = q * to_work;
+}
+
 // Pieces of a line mask longer than `min_length` pixels along the line
 // (`horizontal`: along rows).
 cv::Mat long_pieces(const cv::Mat& mask, bool horizontal, double min_length) {
@@ -209,12 +217,22 @@ FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv
                                const QuarterTurnEstimate& qt, double dpi,
                                const GeometrySettings& s) {
   FaintLook out{{}, find_line_masks(ink, dpi, s.table, RuleStyle::Faint), qt, gray, ink, to_work};
-  if (!qt.turn) {
-    out.qt = estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, ink, s.orient);
-    if (out.qt.turn) {
+  // The quarter turn again, from the faint rules: when the solid look made
+  // none, or made one it was not sure of (then undone if the faint rules run
+  // across the turned page).
+  if (!qt.turn || qt.confidence < s.orient.good_confidence) {
+    const QuarterTurnEstimate again =
+        estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, ink, s.orient);
+    if (again.turn) {
       out.gray = gray.clone();
       out.ink = ink.clone();
-      quarter_turn({&out.gray, &out.ink}, out.to_work);
+      if (qt.turn) {
+        quarter_turn_back({&out.gray, &out.ink}, out.to_work);
+        out.qt = {false, again.confidence};
+      } else {
+        quarter_turn({&out.gray, &out.ink}, out.to_work);
+        out.qt = again;
+      }
       out.masks = find_line_masks(out.ink, dpi, s.table, RuleStyle::Faint);
     }
   }
