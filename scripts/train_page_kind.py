@@ -27,7 +27,6 @@ import json
 import pathlib
 import shutil
 import subprocess
-import sys
 import time
 
 import cv2
@@ -36,8 +35,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from small_nets import export_checked, log
+import small_nets
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OPSET = 12
 SIZE = 128  # classify/page_kind_net.h kKindThumbnailSize
 GEOMETRY_EVAL = ROOT / "build" / "release" / "pipeline" / "geometry" / "petiscan-geometry-eval"
 # A letter taken for a sheet costs a review; weighing the letters up pushes
@@ -46,18 +47,8 @@ CLASS_WEIGHTS = [2.0, 1.0]  # other, signatures
 P_TRUNCATE = 0.35  # share of letters and notes cut down to a band of their lines
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 def seeds(text: str) -> list[int]:
-    out = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out += list(range(int(lo), int(hi or lo) + 1))
-    if any(s >= 1000 for s in out):
-        raise SystemExit("train_page_kind: seeds from 1000 up are for evaluation only")
-    return out
+    return small_nets.seeds(text, "train_page_kind")
 
 
 def thumbnails(seed: int, envelopes: int, work: pathlib.Path) -> pathlib.Path:
@@ -166,21 +157,8 @@ def probabilities(model: nn.Module, x: np.ndarray) -> np.ndarray:
 
 
 def export(model: nn.Module, out_dir: pathlib.Path, card: dict) -> None:
-    model.eval()
     onnx_path = out_dir / "page_kind.onnx"
-    torch.onnx.export(model, torch.zeros(1, 1, SIZE, SIZE), str(onnx_path), opset_version=OPSET,
-                      input_names=["thumbnail"], output_names=["logits"], do_constant_folding=True)
-    net = cv2.dnn.readNetFromONNX(str(onnx_path))
-    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-    x = torch.rand(1, 1, SIZE, SIZE)
-    net.setInput(x.numpy())
-    got = net.forward()
-    with torch.no_grad():
-        want = model(x).numpy()
-    diff = float(np.abs(got - want).max())
-    log(f"export: cv2.dnn vs torch max |diff| = {diff:.2e}")
-    if got.shape != want.shape or diff > 1e-3:
-        raise SystemExit("export: cv2.dnn disagrees with torch")
+    export_checked(model, torch.zeros(1, 1, SIZE, SIZE), onnx_path, "thumbnail")
     (out_dir / "page_kind.json").write_text(json.dumps(card, indent=2) + "\n")
     log(f"export: wrote {onnx_path} ({onnx_path.stat().st_size / 1e3:.0f} kB) and page_kind.json")
 
