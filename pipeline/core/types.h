@@ -56,6 +56,7 @@ struct RowGeometry {
   bool is_signed = false;        // the signature cell carries handwriting
   double signed_confidence = 0;  // P(is_signed is right), 0..1
   double code_ink = 0;           // fraction of the code cell covered by ink, after removing rules
+  cv::Mat signature_view;        // the signature cell as the signed net sees it (signature_view())
 };
 
 // Result of analysing one page's geometry (orientation, skew, perspective,

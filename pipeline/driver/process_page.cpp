@@ -11,6 +11,7 @@
 #include "geometry/geometry.h"
 #include "recognize/crnn_recognizer.h"
 #include "recognize/settings.h"
+#include "signed/signed_net.h"
 
 namespace petiscan {
 
@@ -48,12 +49,13 @@ class StageClock {
 class SheetProcessor : public PageProcessor {
  public:
   SheetProcessor(const PipelineSettings& settings, std::unique_ptr<CrnnRecognizer> recognizer,
-                 std::unique_ptr<PageKindNet> kind_net)
+                 std::unique_ptr<PageKindNet> kind_net, std::unique_ptr<SignedNet> signed_net)
       : settings_(settings),
         min_code_confidence_(
             settings.decision.min_code_confidence.value_or(recognizer->accept_threshold())),
         recognizer_(std::move(recognizer)),
-        kind_net_(std::move(kind_net)) {}
+        kind_net_(std::move(kind_net)),
+        signed_net_(std::move(signed_net)) {}
 
   PageOutcome process(const PageImage& page, DebugWriter& debug) override {
     PageOutcome out;
@@ -62,6 +64,8 @@ class SheetProcessor : public PageProcessor {
     out.geometry = analyze_page(page, settings_.geometry, debug);
     // A page without table or rules: a sheet whose rules vanished, or not?
     second_look(out.geometry, *kind_net_);
+    // Signed or not, from the rows' signature cells as the net reads them.
+    decide_signed_by_net(out.geometry, *signed_net_);
     clock.lap("geometry");
     if (out.geometry.kind != PageKind::Signatures) return out;
     if (!out.geometry.table_found) {
@@ -92,6 +96,7 @@ class SheetProcessor : public PageProcessor {
   const double min_code_confidence_;
   std::unique_ptr<PostalRecognizer> recognizer_;
   std::unique_ptr<PageKindNet> kind_net_;
+  std::unique_ptr<SignedNet> signed_net_;
 };
 
 }  // namespace
@@ -100,7 +105,8 @@ ProcessorFactory sheet_processor_factory(const PipelineSettings& settings) {
   return [&settings] {
     return std::make_unique<SheetProcessor>(
         settings, make_crnn_recognizer(settings.recognizer.model_dir, settings.recognizer),
-        std::make_unique<PageKindNet>(settings.recognizer.model_dir));
+        std::make_unique<PageKindNet>(settings.recognizer.model_dir),
+        std::make_unique<SignedNet>(settings.recognizer.model_dir));
   };
 }
 

@@ -544,6 +544,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     signature_ink[r] = sig;
     estimates[r] = est;
     signature_rects[r] = sig_rect;
+    row.signature_view = signature_view(canon_gray, cell_ink, sig_rect);
     code_rects[r] = code_rect;
     row.code_ink = measure_cell(cell_ink(code_rect), s.signature).ink;
     spdlog::debug(

@@ -1,5 +1,6 @@
 // petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] [--cells-out DIR]
-//                        [--thumbs-out DIR] [--no-kind-net]
+//                        [--signed-out DIR] [--thumbs-out DIR] [--no-kind-net]
+//                        [--no-signed-net]
 //
 // The geometry stages measured on a generated set (scripts/gen_sheets.py):
 // every page is decoded, analysed by analyze_page() alone (no recognizer) and
@@ -27,11 +28,19 @@
 // table was found (DIR/<file>-p<page>-r<row>.png, as cut_cell() gives it to the
 // recognizer) and DIR/cells.json {"png name": "H2E2E9" or ""} from the truth:
 // training material cut exactly as scans are (training seeds only).
+// --signed-out DIR writes every row's signature view (signature_view(), as the
+// signed net sees it; DIR/<file>-p<page>-r<row>.png) of a sheet whose table
+// was found, and DIR/signed.json {"png name": {"signed": truth, "geometry":
+// the decision, "aligned": the rows' corners within a quarter row of the
+// truth's, "notes": the generator's notes on the row}}: scripts/train_signed.py's
+// material (training seeds only).
 // --thumbs-out DIR writes every page's thumbnail as the page-kind net sees it
 // (DIR/<file>-p<page>.png) and DIR/thumbs.json {"png name": {"truth": kind,
 // "geometry": kind}}: scripts/train_page_kind.py's material.
 // The page-kind net (models/page_kind.onnx) takes its second look at the pages
 // called `other`, as in a scan; --no-kind-net measures the geometry without it.
+// The signed net (models/signed.onnx) decides each row of a table found, as
+// in a scan; --no-signed-net leaves the decision to the rules of signed.h.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -47,6 +56,7 @@
 #include "geometry/geometry.h"
 #include "geometry/settings.h"
 #include "ingest/ingest.h"
+#include "signed/signed_net.h"
 
 using namespace petiscan;
 using json = nlohmann::json;
@@ -82,7 +92,8 @@ double thread_cpu_ms() {
 int main(int argc, char** argv) {
   const std::string usage =
       "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
-      "[--cells-out DIR] [--thumbs-out DIR] [--no-kind-net]\n";
+      "[--cells-out DIR] [--signed-out DIR] [--thumbs-out DIR] [--no-kind-net] "
+      "[--no-signed-net]\n";
   if (argc < 2 || argv[1][0] == '-') {
     std::cerr << usage;
     return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
@@ -99,7 +110,8 @@ int main(int argc, char** argv) {
   std::string only;     // --only NAME: just the files whose name contains NAME, decisions logged
   fs::path cells_dir;   // --cells-out DIR: code cells as cut, with their truth
   fs::path thumbs_dir;  // --thumbs-out DIR: the page-kind net's thumbnails, with their truth
-  bool kind_net = true;
+  fs::path signed_dir;  // --signed-out DIR: the signed net's views of each row, with their truth
+  bool kind_net = true, use_signed_net = true;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") {
@@ -110,10 +122,14 @@ int main(int argc, char** argv) {
       debug_dir = argv[++i];
     } else if (a == "--cells-out" && i + 1 < argc) {
       cells_dir = argv[++i];
+    } else if (a == "--signed-out" && i + 1 < argc) {
+      signed_dir = argv[++i];
     } else if (a == "--thumbs-out" && i + 1 < argc) {
       thumbs_dir = argv[++i];
     } else if (a == "--no-kind-net") {
       kind_net = false;
+    } else if (a == "--no-signed-net") {
+      use_signed_net = false;
     } else {
       std::cerr << "petiscan-geometry-eval: unknown option " << a << "\n" << usage;
       return 2;
@@ -123,6 +139,8 @@ int main(int argc, char** argv) {
   if (!cells_dir.empty()) fs::create_directories(cells_dir);
   json thumb_truth = json::object();
   if (!thumbs_dir.empty()) fs::create_directories(thumbs_dir);
+  json signed_truth = json::object();
+  if (!signed_dir.empty()) fs::create_directories(signed_dir);
   spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
@@ -131,6 +149,8 @@ int main(int argc, char** argv) {
   settings.validate();
   std::unique_ptr<PageKindNet> net;
   if (kind_net) net = std::make_unique<PageKindNet>(PETISCAN_DEFAULT_MODEL_DIR);
+  std::unique_ptr<SignedNet> signed_net;
+  if (use_signed_net) signed_net = std::make_unique<SignedNet>(PETISCAN_DEFAULT_MODEL_DIR);
   const IngestSettings ingest;
 
   int pages = 0, kind_ok = 0, sheets = 0, rot_ok = 0, count_exact = 0, review = 0;
@@ -159,6 +179,7 @@ int main(int argc, char** argv) {
       const double t0 = thread_cpu_ms();
       SheetGeometry g = analyze_page(page, settings, debug);
       if (net) second_look(g, *net);
+      if (signed_net) decide_signed_by_net(g, *signed_net);
       const double ms = thread_cpu_ms() - t0;
       ms_total += ms;
       ++pages;
@@ -220,6 +241,7 @@ int main(int argc, char** argv) {
         if (g.table_found && gen.contains("skew_deg") && !gen.value("phone", false)) {
           skew_residual.push_back(std::abs(g.skew_deg - gen["skew_deg"].get<double>()));
         }
+        bool aligned = true;  // the rows found are the truth's rows
         if (g.table_found && gen.contains("data_corners")) {
           // Truth is in the written file's pixels; a PDF page is rendered at ingest's resolution.
           const float to_page =
@@ -241,6 +263,20 @@ int main(int argc, char** argv) {
           for (int k = 0; k < 4; ++k) worst = std::max(worst, cv::norm(got[k] - want[k]) / row_h);
           corner_err.push_back(worst);
           if (worst > 0.25) errors += " corners " + std::to_string(worst).substr(0, 4);
+          aligned = worst <= 0.25;
+        }
+        if (!signed_dir.empty() && g.table_found) {
+          const json notes = gen.value("row_notes", json::array());
+          for (int r = 0; r < kRowsPerSheet; ++r) {
+            const std::string name = path.stem().string() + "-p" + std::to_string(page_no) + "-r" +
+                                     std::to_string(r + 1) + ".png";
+            cv::imwrite((signed_dir / name).string(), g.rows[r].signature_view);
+            signed_truth[name] = {
+                {"signed", tp["rows"][r]["signed"]},
+                {"geometry", g.rows[r].is_signed},
+                {"aligned", aligned},
+                {"notes", r < static_cast<int>(notes.size()) ? notes[r] : json::array()}};
+          }
         }
       }
       if (list && !errors.empty()) {
@@ -273,5 +309,7 @@ int main(int argc, char** argv) {
   std::cout << out.dump(1) << "\n";
   if (!cells_dir.empty()) std::ofstream(cells_dir / "cells.json") << cell_truth.dump(0) << "\n";
   if (!thumbs_dir.empty()) std::ofstream(thumbs_dir / "thumbs.json") << thumb_truth.dump(0) << "\n";
+  if (!signed_dir.empty())
+    std::ofstream(signed_dir / "signed.json") << signed_truth.dump(0) << "\n";
   return 0;
 }

@@ -130,4 +130,31 @@ int fainter_than_the_sheet(const std::vector<CellInk>& ink, std::vector<SignedEs
   return turned;
 }
 
+cv::Mat signature_view(const cv::Mat& gray, const cv::Mat& ink, const cv::Rect& cell) {
+  CV_Assert(gray.type() == CV_8UC1 && ink.type() == CV_8UC1 && gray.size() == ink.size());
+  const int context = static_cast<int>(std::lround(kSignatureViewContext * cell.height));
+  const cv::Rect wanted(cell.x, cell.y - context, cell.width, cell.height + 2 * context);
+  // Past the table's image (row 1's context above it, say) is paper.
+  cv::Mat g(wanted.size(), CV_8UC1, cv::Scalar(255)), k(wanted.size(), CV_8UC1, cv::Scalar(0));
+  const cv::Rect inside = wanted & cv::Rect(0, 0, gray.cols, gray.rows);
+  if (!inside.empty()) {
+    gray(inside).copyTo(g(inside - wanted.tl()));
+    ink(inside).copyTo(k(inside - wanted.tl()));
+  }
+  const cv::Size size(kSignatureViewWidth, kSignatureViewHeight);
+  cv::Mat view(2 * kSignatureViewHeight, kSignatureViewWidth, CV_8UC1);
+  cv::Mat small_gray, top = view.rowRange(0, kSignatureViewHeight);
+  cv::resize(g, small_gray, size, 0, 0, cv::INTER_AREA);
+  // The paper: the cell's brightest tenth (a cell is mostly paper).
+  constexpr double kPaperShare = 0.1;
+  std::vector<uchar> px(small_gray.begin<uchar>(), small_gray.end<uchar>());
+  const auto nth = px.begin() + static_cast<long>((1 - kPaperShare) * (px.size() - 1));
+  std::nth_element(px.begin(), nth, px.end());
+  const double paper = std::max(1.0, static_cast<double>(*nth));
+  small_gray.convertTo(top, CV_8U, -255.0 / paper, 255.0);  // (paper - g) / paper, saturated
+  cv::resize(k, view.rowRange(kSignatureViewHeight, 2 * kSignatureViewHeight), size, 0, 0,
+             cv::INTER_AREA);
+  return view;
+}
+
 }  // namespace petiscan

@@ -80,4 +80,17 @@ SignedEstimate decide_signed(const CellInk& ink, const SignedSettings& settings)
 int fainter_than_the_sheet(const std::vector<CellInk>& ink, std::vector<SignedEstimate>& estimates,
                            const SignedSettings& settings);
 
+// What the signed net (signed/signed_net.h) sees of a row: its signature cell
+// with kSignatureViewContext of a row height above and below (a neighbour's
+// stroke crossing the rule shows where it comes from), averaged down to
+// kSignatureViewHeight x kSignatureViewWidth whatever the column's width, twice,
+// stacked: on top how much darker than the cell's paper each pixel is (0 =
+// paper, 255 = black; a stain is faint, a pen is not), below the share of it
+// that is ink once the rules are removed. CV_8UC1, 2 * kSignatureViewHeight
+// rows. `gray` and `ink` are the straightened table (same size), `cell` the
+// signature cell in it.
+inline constexpr int kSignatureViewHeight = 32, kSignatureViewWidth = 256;
+inline constexpr double kSignatureViewContext = 0.3;
+cv::Mat signature_view(const cv::Mat& gray, const cv::Mat& ink, const cv::Rect& cell);
+
 }  // namespace petiscan
