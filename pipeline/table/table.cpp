@@ -324,11 +324,16 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, co
        x <= static_cast<int>(left + kSplitSearchMax * (right - left)) && x < cols.cols; ++x) {
     if (x >= 0 && cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
   }
-  // The split runs down the rows: at least half the rules' span.
-  if (best_x < 0 || best_v / 255.0 < 0.5 * (y1 - y0)) {
+  // The split runs down the rows: at least half the rules' span, or half the
+  // span of the rules along its run (checked below: the family may hold text
+  // lines above and below the table that share its ends, eval seed 1002
+  // env0059, a phone photo).
+  constexpr double kMinSplitShare = 0.5;
+  if (best_x < 0) {
     frame.reason = "no_column_split";
     return frame;
   }
+  const bool split_spans_family = best_v / 255.0 >= kMinSplitShare * (y1 - y0);
   // Rules outside the split's run (a long text line above, a signature line
   // below) are not the table's.
   // The run is followed past the outermost rules found (by up to two rows),
@@ -387,8 +392,24 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, co
   }
   for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
   if (inside.size() < static_cast<size_t>(s.min_rules)) {
-    frame.reason = "no_rules";
+    frame.reason = split_spans_family ? "no_rules" : "no_column_split";
     return frame;
+  }
+  if (!split_spans_family) {
+    const int a = std::clamp(static_cast<int>(inside.front().y), scan0, scan1 - 1);
+    const int b = std::clamp(static_cast<int>(inside.back().y), a, scan1 - 1);
+    const auto on =
+        std::count(split_on.begin() + (a - scan0), split_on.begin() + (b - scan0) + 1, true);
+    // Those rules must then be a table's, evenly spaced a row apart: a
+    // letter's paragraphs with a few letters stacked at one x are not
+    // (training seed 117 env0117, a noisy letter).
+    std::vector<double> ys_inside;
+    for (const Segment& sg : inside) ys_inside.push_back(sg.y);
+    if (on < kMinSplitShare * (b - a + 1) ||
+        !evenly_ruled(ys_inside, kMinRowPitchIn * dpi, s.min_rules)) {
+      frame.reason = "no_column_split";
+      return frame;
+    }
   }
   best = inside;
   frame.rules = static_cast<int>(best.size());
