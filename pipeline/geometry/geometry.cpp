@@ -214,7 +214,7 @@ struct FaintLook {
 };
 
 FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx33d& to_work,
-                               const QuarterTurnEstimate& qt, double dpi,
+                               const QuarterTurnEstimate& qt, double dpi, double sheet_width,
                                const GeometrySettings& s) {
   FaintLook out{{}, find_line_masks(ink, dpi, s.table, RuleStyle::Faint), qt, gray, ink, to_work};
   // The quarter turn again, from the faint rules: when the solid look made
@@ -236,7 +236,7 @@ FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv
       out.masks = find_line_masks(out.ink, dpi, s.table, RuleStyle::Faint);
     }
   }
-  out.frame = find_table_frame(out.masks, dpi, s.table);
+  out.frame = find_table_frame(out.masks, dpi, s.table, sheet_width);
   // More rules along the split than a table has (a header rule, the 10 of its
   // rows, a long underline) is text stacked in columns: the identical lines of
   // a 1-bit letter's thin print broke into flat pieces.
@@ -293,6 +293,12 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   const cv::Mat sheet = sheet_mask(gray, dpi);
   solid &= sheet;
   const int sheet_area = cv::countNonZero(sheet);
+  // Its width, upright, from its area (Letter's 8.5 by 11 in; A4 is 3 % narrower):
+  // the table's rules are measured against it, not against a phone photo's
+  // whole width (eval seed 1004 env0154: a sheet over half the photo's width,
+  // its table's rules all shorter than the share of the photo asked).
+  constexpr double kPageAspect = 8.5 / 11;
+  const double sheet_width = std::sqrt(sheet_area * kPageAspect);
   double ink_share = static_cast<double>(cv::countNonZero(solid)) / std::max(1, sheet_area);
 
   // 3. Deskew (modulo a quarter turn), on a canvas large enough to keep the corners.
@@ -332,13 +338,13 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   debug.write("table", "lines", masks.horizontal | masks.vertical);
 
   // 5. The table's frame and, from its column split, the half turn.
-  TableFrame frame = find_table_frame(masks, dpi, s.table);
+  TableFrame frame = find_table_frame(masks, dpi, s.table, sheet_width);
   RuleStyle rule_style = RuleStyle::Solid;
   // Ruled like a sheet (the table's rules seen), even if its frame is not found.
   bool ruled = frame.ruled;
   // A blank page (ink under the classifier's bound) has no faint table either.
   if (!frame.found && ink_share >= s.classify.blank_max_ink) {
-    FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, s);
+    FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, sheet_width, s);
     spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
                   faint.qt.turn != qt.turn ? ", turned a quarter" : "",
                   faint.frame.found ? "found" : "not found", faint.frame.rules,
@@ -357,7 +363,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       // row; per column too when the quarter turn is in doubt (the text
       // lines, which tell it without rules, are few or faint). Not otherwise:
       // a justified letter's aligned letters make even spikes across.
-      ruled = ruled_by_profile(ink, dpi, s.table);
+      ruled = ruled_by_profile(ink, dpi, s.table, sheet_width);
       if (!ruled && qt.confidence < s.orient.good_confidence) {
         cv::Mat across;
         cv::transpose(ink, across);

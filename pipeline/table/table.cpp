@@ -212,7 +212,7 @@ bool evenly_ruled(const std::vector<double>& ys, double min_pitch, int min_rules
 
 }  // namespace
 
-bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
+bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s, double sheet_width) {
   // Ink per pixel row, two rows at a time (a rule resampled or turned may
   // straddle two).
   cv::Mat per_row;
@@ -273,7 +273,9 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s) {
   // rows, do not): each family of rules sharing them is tried.
   const double tol = s.end_tolerance * w;
   for (const Segment& ref : rules) {
-    if (ref.x1 - ref.x0 < s.min_rule_width * w) continue;
+    if (ref.x1 - ref.x0 <
+        s.min_rule_width * (sheet_width > 0 ? std::min<double>(sheet_width, w) : w))
+      continue;
     std::vector<double> ys;
     for (const Segment& r : rules) {
       if (std::abs(r.x0 - ref.x0) <= tol && std::abs(r.x1 - ref.x1) <= tol) ys.push_back(r.y);
@@ -496,7 +498,8 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, co
 
 }  // namespace
 
-TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& s) {
+TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& s,
+                            double sheet_width) {
   TableFrame frame;
   const int w = masks.horizontal.cols;
   cv::Mat labels, stats, centroids;
@@ -531,10 +534,12 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
     }
     if (!joined) merged.push_back(p);
   }
+  const double min_width =
+      s.min_rule_width * (sheet_width > 0 ? std::min<double>(sheet_width, w) : w);
   std::vector<Segment> segs;
   for (const auto& m : merged) {
     const int span = m.x1 - m.x0 + 1;
-    if (span >= s.min_rule_width * w && m.covered >= s.min_rule_coverage * span) segs.push_back(m);
+    if (span >= min_width && m.covered >= s.min_rule_coverage * span) segs.push_back(m);
   }
   frame.long_rules = static_cast<int>(segs.size());
   if (segs.size() < static_cast<size_t>(s.min_rules)) {

@@ -19,8 +19,8 @@ struct TableSettings {
   // Gaps bridged in a broken or dashed rule, as a fraction of the page width
   // (letters' short strokes are removed first, so text lines stay apart).
   double gap_bridge = 0.02;
-  // A horizontal rule of the table spans at least this fraction of the page
-  // width, and its pieces cover at least min_rule_coverage of that span.
+  // A horizontal rule of the table spans at least this fraction of the
+  // sheet's width, and its pieces cover at least min_rule_coverage of that span.
   double min_rule_width = 0.35;
   double min_rule_coverage = 0.4;
   // Rules are printed 1-6 px wide at 300 DPI (0.02 in); a word's blob is a
@@ -68,8 +68,11 @@ struct TableFrame {
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).
-// `dpi`: the image's resolution.
-TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& settings);
+// `dpi`: the image's resolution. `sheet_width`: the width of the sheet of
+// paper on the image, in its pixels, when known (a phone photo's sheet may
+// fill half its width); 0 takes the image's width. min_rule_width is a share of it.
+TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& settings,
+                            double sheet_width = 0);
 
 // Whether the page's ink rows show a table's rules where the line masks see
 // none: a thin rule that a 1-bit scan left as scattered dots (too few to join
@@ -77,6 +80,7 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
 // side; at least min_rules such rows sharing their ends and evenly spaced a
 // row apart (see evenly_ruled in table.cpp) are a table.
 // On a page whose rules run horizontally (deskewed and quarter-turned).
-bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& settings);
+bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& settings,
+                      double sheet_width = 0);
 
 }  // namespace petiscan
