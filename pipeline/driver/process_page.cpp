@@ -65,7 +65,7 @@ class SheetProcessor : public PageProcessor {
     // A page without table or rules: a sheet whose rules vanished, or not?
     second_look(out.geometry, *kind_net_);
     // Signed or not, from the rows' signature cells as the net reads them.
-    decide_signed_by_net(out.geometry, *signed_net_);
+    decide_signed_by_net(out.geometry, *signed_net_, &debug);
     clock.lap("geometry");
     if (out.geometry.kind != PageKind::Signatures) return out;
     if (!out.geometry.table_found) {

@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
       const double t0 = thread_cpu_ms();
       SheetGeometry g = analyze_page(page, settings, debug);
       if (net) second_look(g, *net);
-      if (signed_net) decide_signed_by_net(g, *signed_net);
+      if (signed_net) decide_signed_by_net(g, *signed_net, &debug);
       const double ms = thread_cpu_ms() - t0;
       ms_total += ms;
       ++pages;

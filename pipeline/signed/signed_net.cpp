@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/onnx_model.h"
 #include "signed/signed.h"
@@ -68,7 +69,29 @@ std::vector<double> SignedNet::signed_probabilities(const std::vector<cv::Mat>& 
   return p;
 }
 
-int decide_signed_by_net(SheetGeometry& g, SignedNet& net) {
+namespace {
+
+// The rows' views stacked, darkness above ink, a bar of P(signed) at the left.
+cv::Mat draw_views(const std::vector<cv::Mat>& views, const std::vector<double>& p) {
+  constexpr int kBar = 24, kGap = 4;
+  const int h = 2 * kSignatureViewHeight;
+  cv::Mat out(static_cast<int>(views.size()) * (h + kGap), kBar + kSignatureViewWidth, CV_8UC3,
+              cv::Scalar(128, 128, 128));
+  for (size_t r = 0; r < views.size(); ++r) {
+    const int y = static_cast<int>(r) * (h + kGap);
+    cv::Mat view;
+    cv::cvtColor(255 - views[r], view, cv::COLOR_GRAY2BGR);
+    view.copyTo(out(cv::Rect(kBar, y, kSignatureViewWidth, h)));
+    const cv::Scalar colour = p[r] >= 0.5 ? cv::Scalar(0, 160, 0) : cv::Scalar(0, 0, 220);
+    const int len = std::max(1, static_cast<int>(std::lround(p[r] * h)));
+    cv::rectangle(out, cv::Rect(2, y + h - len, kBar - 4, len), colour, cv::FILLED);
+  }
+  return out;
+}
+
+}  // namespace
+
+int decide_signed_by_net(SheetGeometry& g, SignedNet& net, DebugWriter* debug) {
   if (!g.table_found) return 0;
   std::vector<cv::Mat> views;
   for (const RowGeometry& row : g.rows) {
@@ -76,6 +99,7 @@ int decide_signed_by_net(SheetGeometry& g, SignedNet& net) {
     views.push_back(row.signature_view);
   }
   const std::vector<double> p = net.signed_probabilities(views);
+  if (debug && debug->enabled()) debug->write("signed", "net-views", draw_views(views, p));
   int turned = 0;
   for (size_t r = 0; r < g.rows.size(); ++r) {
     RowGeometry& row = g.rows[r];

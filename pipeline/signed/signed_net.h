@@ -11,6 +11,7 @@
 #include <opencv2/dnn.hpp>
 #include <vector>
 
+#include "core/debug.h"
 #include "core/types.h"
 
 namespace petiscan {
@@ -29,7 +30,8 @@ class SignedNet {
 
 // The net's decision replaces the rules' on each row of a sheet whose table
 // was found: signed when P(signed) ≥ 0.5, with confidence max(P, 1 − P).
-// Returns how many rows it turned.
-int decide_signed_by_net(SheetGeometry& g, SignedNet& net);
+// Returns how many rows it turned. `debug` gets the 9 views as the net saw
+// them, each with its decision (green signed, red not; the bar's length is P).
+int decide_signed_by_net(SheetGeometry& g, SignedNet& net, DebugWriter* debug = nullptr);
 
 }  // namespace petiscan
