@@ -346,7 +346,9 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   if (!frame.found && ink_share >= s.classify.blank_max_ink) {
     FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, sheet_width, s);
     spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
-                  faint.qt.turn != qt.turn ? ", turned a quarter" : "",
+                  faint.qt.turn == qt.turn ? ""
+                  : qt.turn                ? ", the quarter turn undone"
+                                           : ", turned a quarter",
                   faint.frame.found ? "found" : "not found", faint.frame.rules,
                   faint.frame.reason.empty() ? "" : ", " + faint.frame.reason);
     debug.write("table", "faint-lines", faint.masks.horizontal | faint.masks.vertical);
