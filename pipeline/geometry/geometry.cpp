@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "classify/page_kind_net.h"
+#include "core/components.h"
 #include "core/errors.h"
 #include "geometry/settings.h"
 
@@ -151,21 +152,11 @@ void quarter_turn_back(std::vector<cv::Mat*> images, cv::Matx33d& to_work) {
 // Pieces of a line mask longer than `min_length` pixels along the line
 // (`horizontal`: along rows).
 cv::Mat long_pieces(const cv::Mat& mask, bool horizontal, double min_length) {
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
-  std::vector<uchar> keep(n, 0);
-  for (int i = 1; i < n; ++i) {
-    keep[i] = stats.at<int>(i, horizontal ? cv::CC_STAT_WIDTH : cv::CC_STAT_HEIGHT) >= min_length
-                  ? 255
-                  : 0;
-  }
-  cv::Mat out(mask.size(), CV_8U);
-  for (int y = 0; y < mask.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* o = out.ptr<uchar>(y);
-    for (int x = 0; x < mask.cols; ++x) o[x] = keep[l[x]];
-  }
-  return out;
+  const Components parts = find_components(mask);
+  return parts.paint([&](int i) {
+    const Component& c = parts.items[static_cast<size_t>(i)];
+    return (horizontal ? c.width() : c.height()) >= min_length ? 255 : 0;
+  });
 }
 
 // The long-line pieces to remove from the cells: the table's rules, printed
@@ -501,13 +492,10 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   // of the scanner's lid (a phone photo of a blank page, train seed 100).
   constexpr double kMaxInkExtent = 0.25;
   if (!frame.found && ink_share >= s.classify.blank_max_ink) {
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(solid, labels, stats, centroids, 8, CV_32S);
     double writing = 0;
-    for (int i = 1; i < n; ++i) {
-      if (stats.at<int>(i, cv::CC_STAT_WIDTH) < kMaxInkExtent * solid.cols &&
-          stats.at<int>(i, cv::CC_STAT_HEIGHT) < kMaxInkExtent * solid.rows)
-        writing += stats.at<int>(i, cv::CC_STAT_AREA);
+    for (const Component& c : find_components(solid).items) {
+      if (c.width() < kMaxInkExtent * solid.cols && c.height() < kMaxInkExtent * solid.rows)
+        writing += static_cast<double>(c.area);
     }
     ink_share = writing / std::max(1, sheet_area);
   }

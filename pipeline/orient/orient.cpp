@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "core/components.h"
 #include "core/errors.h"
 
 namespace petiscan {
@@ -81,20 +82,13 @@ TextUpEstimate estimate_text_up(const cv::Mat& ink, double dpi, int skip_y0, int
   constexpr int kMinGlyphArea = 4;
   cv::Mat page = ink.clone();
   page.rowRange(std::clamp(skip_y0, 0, page.rows), std::clamp(skip_y1, 0, page.rows)).setTo(0);
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(page, labels, stats, centroids, 8, CV_32S);
-  std::vector<uchar> keep(n, 0);
-  for (int i = 1; i < n; ++i) {
-    keep[i] = stats.at<int>(i, cv::CC_STAT_AREA) >= kMinGlyphArea &&
-              stats.at<int>(i, cv::CC_STAT_HEIGHT) <= kMaxGlyphHeightIn * dpi &&
-              stats.at<int>(i, cv::CC_STAT_WIDTH) <= kMaxGlyphWidthIn * dpi;
-  }
-  cv::Mat glyphs(page.size(), CV_8U);
-  for (int y = 0; y < page.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* g = glyphs.ptr<uchar>(y);
-    for (int x = 0; x < page.cols; ++x) g[x] = keep[l[x]];
-  }
+  const Components parts = find_components(page);
+  // 1 per pixel of a glyph: the profiles below count them.
+  const cv::Mat glyphs = parts.paint([&](int i) {
+    const Component& c = parts.items[static_cast<size_t>(i)];
+    return c.area >= kMinGlyphArea && c.height() <= kMaxGlyphHeightIn * dpi &&
+           c.width() <= kMaxGlyphWidthIn * dpi;
+  });
   // Narrow strips, so that a line slanted by a phone's perspective still
   // shows its x-height band; in each, the bands of rows holding ink are the
   // pieces of text lines.

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "core/components.h"
 #include "core/errors.h"
 
 namespace petiscan {
@@ -32,10 +33,10 @@ int odd(double v) { return std::max(3, static_cast<int>(v) | 1); }
 
 // One horizontal rule: one or several collinear pieces (a broken rule).
 struct Segment {
-  std::vector<int> labels;  // connected components of its pieces
-  int x0, x1;               // extent
-  double y;                 // centre line
-  int covered;              // pixels of width actually inked
+  std::vector<int> parts;  // connected components of its pieces
+  int x0, x1;              // extent
+  double y;                // centre line
+  int covered;             // pixels of width actually inked
 };
 
 }  // namespace
@@ -58,13 +59,8 @@ void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cov
   for (int y = 0; y < m.rows; ++y) {
     uchar* row = m.ptr<uchar>(y);
     runs.clear();
-    for (int x = 0; x < m.cols;) {
-      if (!row[x]) {
-        ++x;
-        continue;
-      }
-      int end = x;
-      while (end < m.cols && row[end]) ++end;
+    for (int x = next_ink(row, 0, m.cols); x < m.cols;) {
+      const int end = next_paper(row, x, m.cols);
       if (end - x >= stroke) {
         if (!runs.empty() && x - runs.back().x1 < bridge) {
           runs.back().x1 = end;
@@ -73,7 +69,7 @@ void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cov
           runs.push_back({x, end, end - x});
         }
       }
-      x = end;
+      x = next_ink(row, end, m.cols);
     }
     std::fill(row, row + m.cols, uchar(0));
     for (const auto& r : runs) {
@@ -105,19 +101,11 @@ cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
   // A rule is 1-6 px thick at 300 DPI; binarising thickens it by a pixel or two.
   constexpr double kDashThicknessIn = 0.04;
   const int thickness = std::max(2, static_cast<int>(std::lround(kDashThicknessIn * dpi)));
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
-  std::vector<uchar> keep(static_cast<size_t>(n), 0);
-  for (int i = 1; i < n; ++i) {
-    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    keep[static_cast<size_t>(i)] = h <= thickness && w >= 2 && w < stroke ? 255 : 0;
-  }
-  cv::Mat out(ink.size(), CV_8U);
-  for (int y = 0; y < ink.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* o = out.ptr<uchar>(y);
-    for (int x = 0; x < ink.cols; ++x) o[x] = keep[static_cast<size_t>(l[x])];
-  }
+  const Components parts = find_components(ink);
+  const cv::Mat out = parts.paint([&](int i) {
+    const Component& c = parts.items[static_cast<size_t>(i)];
+    return c.height() <= thickness && c.width() >= 2 && c.width() < stroke ? 255 : 0;
+  });
   constexpr double kClearIn = 0.02;
   const int clear = std::max(1, static_cast<int>(std::lround(kClearIn * dpi)));
   cv::Mat other;
@@ -291,9 +279,9 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s, do
 namespace {
 
 // The frame of one family of rules sharing their ends (`best`), with the
-// column split; `labels` and `stats` are the horizontal mask's components.
-TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, const cv::Mat& labels,
-                           const cv::Mat& stats, double dpi, const TableSettings& s) {
+// column split; `parts` are the horizontal mask's components.
+TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
+                           const Components& parts, double dpi, const TableSettings& s) {
   TableFrame frame;
   const cv::Mat& hm = masks.horizontal;
   const int w = hm.cols;
@@ -302,7 +290,8 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, co
     frame.reason = "no_rules";
     return frame;
   }
-  std::sort(best.begin(), best.end(), [](const Segment& a, const Segment& b) { return a.y < b.y; });
+  std::stable_sort(best.begin(), best.end(),
+                   [](const Segment& a, const Segment& b) { return a.y < b.y; });
   std::vector<double> gaps;
   for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
   std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
@@ -451,15 +440,12 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks, co
   };
   auto ends = [&](const Segment& sg) {
     std::vector<cv::Point> pts;
-    for (int label : sg.labels) {
-      const cv::Rect box(
-          stats.at<int>(label, cv::CC_STAT_LEFT), stats.at<int>(label, cv::CC_STAT_TOP),
-          stats.at<int>(label, cv::CC_STAT_WIDTH), stats.at<int>(label, cv::CC_STAT_HEIGHT));
-      for (int y = box.y; y < box.y + box.height; ++y) {
-        const int* row = labels.ptr<int>(y);
-        for (int x = box.x; x < box.x + box.width; x += 2) {
-          if (row[x] == label) pts.emplace_back(x, y);
-        }
+    for (int part : sg.parts) {
+      // Every other pixel across, counted from the piece's left edge.
+      const Component& c = parts.items[static_cast<size_t>(part)];
+      for (int i = c.first_run; i >= 0; i = parts.runs[static_cast<size_t>(i)].next) {
+        const InkRun& r = parts.runs[static_cast<size_t>(i)];
+        for (int x = r.x0 + ((r.x0 - c.left) & 1); x < r.x1; x += 2) pts.emplace_back(x, r.y);
       }
     }
     cv::Vec4f line;
@@ -505,20 +491,17 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
                             double sheet_width) {
   TableFrame frame;
   const int w = masks.horizontal.cols;
-  cv::Mat labels, stats, centroids;
-  const int n =
-      cv::connectedComponentsWithStats(masks.horizontal, labels, stats, centroids, 8, CV_32S);
+  const Components parts = find_components(masks.horizontal);
   // Thin pieces only (rules, not words), sorted by height on the page.
   const double max_thickness = s.max_rule_thickness_in * dpi + 3;  // + the mask's dilation
   std::vector<Segment> pieces;
-  for (int i = 1; i < n; ++i) {
-    const int sw = stats.at<int>(i, cv::CC_STAT_WIDTH);
-    if (static_cast<double>(stats.at<int>(i, cv::CC_STAT_AREA)) / sw > max_thickness) continue;
-    const int x0 = stats.at<int>(i, cv::CC_STAT_LEFT);
-    pieces.push_back({{i}, x0, x0 + sw - 1, centroids.at<double>(i, 1), sw});
+  for (size_t i = 0; i < parts.items.size(); ++i) {
+    const Component& c = parts.items[i];
+    if (static_cast<double>(c.area) / c.width() > max_thickness) continue;
+    pieces.push_back({{static_cast<int>(i)}, c.left, c.right, c.centroid_y(), c.width()});
   }
-  std::sort(pieces.begin(), pieces.end(),
-            [](const Segment& a, const Segment& b) { return a.y < b.y; });
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [](const Segment& a, const Segment& b) { return a.y < b.y; });
   // Collinear pieces (same height within a rule's slant over the gap) make one rule.
   const double same_line = std::max(3.0, 0.02 * dpi);
   std::vector<Segment> merged;
@@ -530,7 +513,7 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
         m.x0 = std::min(m.x0, p.x0);
         m.x1 = std::max(m.x1, p.x1);
         m.covered += p.covered;
-        m.labels.push_back(p.labels.front());
+        m.parts.push_back(p.parts.front());
         joined = true;
         break;
       }
@@ -577,7 +560,7 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   // "split" at 21 %, eval seed 1001 env0102).
   TableFrame largest;
   for (size_t i = 0; i < std::min(kMaxFamilies, families.size()); ++i) {
-    TableFrame f = frame_of_family(families[i], masks, labels, stats, dpi, s);
+    TableFrame f = frame_of_family(families[i], masks, parts, dpi, s);
     f.long_rules = frame.long_rules;
     if (f.found &&
         (i == 0 || (f.split_fraction >= kPrintedSplitMin && f.split_fraction <= kPrintedSplitMax)))
