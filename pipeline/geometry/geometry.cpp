@@ -191,9 +191,11 @@ cv::Mat draw_debug(const cv::Mat& gray) {
   return out;
 }
 
-// The page turned by `angle_deg` (counter-clockwise, image y down), on a
-// canvas large enough to keep its corners; recorded in `to_work`.
-void rotate_page(cv::Mat& gray, cv::Mat& ink, cv::Matx33d& to_work, double angle_deg) {
+// The page turned by `angle_deg` (counter-clockwise, image y down) into
+// `gray_out` and `ink_out`, on a canvas large enough to keep its corners;
+// recorded in `to_work`.
+void rotate_page(const cv::Mat& gray, const cv::Mat& ink, double angle_deg, cv::Mat& gray_out,
+                 cv::Mat& ink_out, cv::Matx33d& to_work) {
   const cv::Point2f centre(gray.cols / 2.0f, gray.rows / 2.0f);
   cv::Mat rot = cv::getRotationMatrix2D(centre, -angle_deg, 1.0);
   const double a = angle_deg * CV_PI / 180.0;
@@ -203,8 +205,10 @@ void rotate_page(cv::Mat& gray, cv::Mat& ink, cv::Matx33d& to_work, double angle
       std::ceil(gray.cols * std::abs(std::sin(a)) + gray.rows * std::abs(std::cos(a))));
   rot.at<double>(0, 2) += (w2 - gray.cols) / 2.0;
   rot.at<double>(1, 2) += (h2 - gray.rows) / 2.0;
-  cv::warpAffine(gray, gray, rot, {w2, h2}, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
-  cv::warpAffine(ink, ink, rot, {w2, h2}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::warpAffine(gray, gray_out, rot, {w2, h2}, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                 cv::Scalar(255));
+  cv::warpAffine(ink, ink_out, rot, {w2, h2}, cv::INTER_NEAREST, cv::BORDER_CONSTANT,
+                 cv::Scalar(0));
   to_work = affine3(rot) * to_work;
 }
 
@@ -221,11 +225,13 @@ struct SolidLook {
 SolidLook look_for_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx33d& to_work,
                          double angle_deg, double dpi, double sheet_width,
                          const GeometrySettings& s) {
-  SolidLook out{gray, ink, to_work, {}, {}, {}};
+  // The caller's images are not written: turned copies are made.
+  SolidLook out{{}, {}, to_work, {}, {}, {}};
   if (angle_deg != 0.0) {
-    out.gray = gray.clone();
-    out.ink = ink.clone();
-    rotate_page(out.gray, out.ink, out.to_work, angle_deg);
+    rotate_page(gray, ink, angle_deg, out.gray, out.ink, out.to_work);
+  } else {
+    out.gray = gray;
+    out.ink = ink;
   }
   out.masks = find_line_masks(out.ink, dpi, s.table);
   out.qt = estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, out.ink, s.orient);
@@ -233,7 +239,7 @@ SolidLook look_for_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx
                 out.qt.turn ? "lines run vertically, turned a quarter" : "lines run horizontally",
                 out.qt.confidence);
   if (out.qt.turn) {
-    if (angle_deg == 0.0) {  // not yet copied
+    if (angle_deg == 0.0) {  // still the caller's pixels, which cv::rotate may write in place
       out.gray = gray.clone();
       out.ink = ink.clone();
     }
