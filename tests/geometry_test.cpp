@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <opencv2/imgproc.hpp>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "orient/orient.h"
 #include "signed/signed.h"
 #include "support/draw_sheet.h"
+#include "table/table.h"
 
 namespace petiscan {
 namespace {
@@ -445,6 +447,46 @@ TEST(Geometry, ALineAtTheSplitsXAboveTheTableDoesNotStretchTheFrame) {
           << "row " << r + 1 << " corner " << k;
     }
   }
+}
+
+// The rule masks of a table: 11 rules 60 px apart from y = 500, left ends at
+// x = 150, right ends given by `right_end(y)`, a column split at x = 740.
+LineMasks table_masks(const std::function<int(int)>& right_end) {
+  LineMasks m{cv::Mat::zeros(1650, 1275, CV_8U), cv::Mat::zeros(1650, 1275, CV_8U)};
+  for (int i = 0; i <= 10; ++i) {
+    const int y = 500 + 60 * i;
+    cv::rectangle(m.horizontal, cv::Point(150, y), cv::Point(right_end(y), y + 1), 255, cv::FILLED);
+  }
+  cv::rectangle(m.vertical, cv::Point(740, 500), cv::Point(741, 1101), 255, cv::FILLED);
+  return m;
+}
+
+TEST(Table, ASideLeaningPastPerspectiveIsRedrawnSquareThroughTheRulesEnds) {
+  // Rules cut ever shorter going down (a faint print fading to the right,
+  // train seed 132 env0082 p2): their ends lean 8 degrees, more than a
+  // phone's keystone leans a side. The right side goes through the longest.
+  const double lean = std::tan(8 * CV_PI / 180);
+  const TableFrame f = find_table_frame(
+      table_masks([&](int y) { return 1100 - static_cast<int>(std::lround((y - 500) * lean)); }),
+      150, GeometrySettings{}.table, 1275);
+  ASSERT_TRUE(f.found) << f.reason;
+  const auto& c = f.corners;  // TL, TR, BR, BL
+  EXPECT_NEAR(c[0].x, 150, 2);
+  EXPECT_NEAR(c[3].x, 150, 2);
+  EXPECT_NEAR(c[1].x, 1101, 2);
+  EXPECT_NEAR(c[2].x, 1101, 2);
+  EXPECT_NEAR(c[2].y, 1100.5, 2);
+}
+
+TEST(Table, ASideLeaningLikeNoTablesIsNoTable) {
+  // Line ends leaning 28 degrees: a letter's text lines seen as faint rules
+  // (train seed 131 env0125 p1), not a table.
+  const double lean = std::tan(28 * CV_PI / 180);
+  const TableFrame f = find_table_frame(
+      table_masks([&](int y) { return 1200 - static_cast<int>(std::lround((y - 500) * lean)); }),
+      150, GeometrySettings{}.table, 1275);
+  EXPECT_FALSE(f.found);
+  EXPECT_EQ(f.reason, "leaning_sides");
 }
 
 TEST(Geometry, CellsAreCutFromTheOriginalUpright) {

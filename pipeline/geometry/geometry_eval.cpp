@@ -1,6 +1,6 @@
 // petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] [--cells-out DIR]
 //                        [--signed-out DIR] [--thumbs-out DIR] [--no-kind-net]
-//                        [--no-signed-net]
+//                        [--no-signed-net] [--render-pdf]
 //
 // The geometry stages measured on a generated set (scripts/gen_sheets.py):
 // every page is decoded, analysed by analyze_page() alone (no recognizer) and
@@ -41,6 +41,8 @@
 // called `other`, as in a scan; --no-kind-net measures the geometry without it.
 // The signed net (models/signed.onnx) decides each row of a table found, as
 // in a scan; --no-signed-net leaves the decision to the rules of signed.h.
+// --render-pdf renders every PDF page with poppler, as before PDF pages that
+// are one scanned image were read as that image (ingest/pdf_image.h).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
   const std::string usage =
       "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
       "[--cells-out DIR] [--signed-out DIR] [--thumbs-out DIR] [--no-kind-net] "
-      "[--no-signed-net]\n";
+      "[--no-signed-net] [--render-pdf]\n";
   if (argc < 2 || argv[1][0] == '-') {
     std::cerr << usage;
     return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
@@ -112,6 +114,7 @@ int main(int argc, char** argv) {
   fs::path thumbs_dir;  // --thumbs-out DIR: the page-kind net's thumbnails, with their truth
   fs::path signed_dir;  // --signed-out DIR: the signed net's views of each row, with their truth
   bool kind_net = true, use_signed_net = true;
+  IngestSettings ingest;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") {
@@ -130,6 +133,8 @@ int main(int argc, char** argv) {
       kind_net = false;
     } else if (a == "--no-signed-net") {
       use_signed_net = false;
+    } else if (a == "--render-pdf") {
+      ingest.pdf_direct_images = false;
     } else {
       std::cerr << "petiscan-geometry-eval: unknown option " << a << "\n" << usage;
       return 2;
@@ -151,7 +156,6 @@ int main(int argc, char** argv) {
   if (kind_net) net = std::make_unique<PageKindNet>(PETISCAN_DEFAULT_MODEL_DIR);
   std::unique_ptr<SignedNet> signed_net;
   if (use_signed_net) signed_net = std::make_unique<SignedNet>(PETISCAN_DEFAULT_MODEL_DIR);
-  const IngestSettings ingest;
 
   int pages = 0, kind_ok = 0, sheets = 0, rot_ok = 0, count_exact = 0, review = 0;
   int rows = 0, rows_ok = 0, rows_low = 0;
@@ -167,6 +171,7 @@ int main(int argc, char** argv) {
       const fs::path path = dir / files[one_file ? 0 : i].get<std::string>();
       const int page_no = one_file ? static_cast<int>(i) + 1 : 1;
       if (!only.empty() && path.filename().string().find(only) == std::string::npos) continue;
+      if (!only.empty()) spdlog::debug("page {}#{}", path.filename().string(), page_no);
       PageImage page;
       try {
         page = load_page(path, probe_file(path, ingest), page_no, ingest);
