@@ -277,6 +277,92 @@ TEST(Ingest, ABrokenPdfPageFailsAlone) {
   EXPECT_THROW(load_page(pdf, probed, 2, s), InputError);
 }
 
+double mean_difference(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size()) return 255;
+  cv::Mat d;
+  cv::absdiff(a, b, d);
+  return cv::mean(d)[0];
+}
+
+PageImage load_pdf_page(const fs::path& path, bool direct, double render_dpi) {
+  IngestSettings s;
+  s.pdf_direct_images = direct;
+  s.pdf_dpi = render_dpi;
+  return load_page(path, probe_file(path, s), 1, s);
+}
+
+TEST(Ingest, AScannedPdfPageIsItsImageAtItsOwnResolution) {
+  // 600 x 800 px over 216 x 288 pt: a 200-DPI scan, stored as a JPEG, under
+  // an OCR program's invisible text (render mode 3).
+  TempDir dir;
+  const cv::Mat scan = test_page(600, 800);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", scan, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90});
+  const std::string ocr = "BT 3 Tr /F1 12 Tf 20 200 Td (Code postal) Tj ET\n";
+  test::write_file(dir / "scan.pdf",
+                   test::one_image_pdf(216, 288,
+                                       "/Width 600 /Height 800 /ColorSpace /DeviceGray "
+                                       "/BitsPerComponent 8 /Filter /DCTDecode",
+                                       std::string(jpeg.begin(), jpeg.end()),
+                                       "q 216 0 0 288 0 0 cm /Im0 Do Q\n" + ocr));
+  const PageImage direct = load_pdf_page(dir / "scan.pdf", true, 300);
+  EXPECT_EQ(direct.gray.size(), cv::Size(600, 800));
+  EXPECT_NEAR(direct.dpi, 200, 0.01);
+  EXPECT_FALSE(direct.dpi_estimated);
+  // Exactly the JPEG's pixels, and what poppler shows at that resolution.
+  EXPECT_EQ(mean_difference(direct.gray, cv::imdecode(jpeg, cv::IMREAD_GRAYSCALE)), 0);
+  EXPECT_LT(mean_difference(direct.gray, load_pdf_page(dir / "scan.pdf", false, 200).gray), 3);
+}
+
+TEST(Ingest, AScannedPdfPageTurnedByRotateComesOutAsPopplerShowsIt) {
+  // Uncompressed RGB, the page turned a quarter by /Rotate 90.
+  TempDir dir;
+  cv::Mat bgr;
+  cv::cvtColor(test_page(600, 800), bgr, cv::COLOR_GRAY2BGR);
+  cv::rectangle(bgr, cv::Rect(300, 500, 200, 100), cv::Scalar(40, 90, 200), cv::FILLED);
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  test::write_file(
+      dir / "turned.pdf",
+      test::one_image_pdf(216, 288,
+                          "/Width 600 /Height 800 /ColorSpace /DeviceRGB "
+                          "/BitsPerComponent 8",
+                          std::string(reinterpret_cast<const char*>(rgb.data), rgb.total() * 3),
+                          "216 0 0 288 0 0 cm /Im0 Do\n", "/Rotate 90 "));
+  const PageImage direct = load_pdf_page(dir / "turned.pdf", true, 300);
+  const PageImage rendered = load_pdf_page(dir / "turned.pdf", false, 200);
+  EXPECT_EQ(direct.gray.size(), cv::Size(800, 600));
+  EXPECT_NEAR(direct.dpi, 200, 0.01);
+  EXPECT_LT(mean_difference(direct.gray, rendered.gray), 3);
+}
+
+TEST(Ingest, APdfPageShowingMoreThanOneImageIsRendered) {
+  TempDir dir;
+  const cv::Mat scan = test_page(600, 800);
+  const std::string raw(reinterpret_cast<const char*>(scan.data), scan.total());
+  const std::string gray = "/Width 600 /Height 800 /ColorSpace /DeviceGray /BitsPerComponent 8";
+  const std::string draw = "q 216 0 0 288 0 0 cm /Im0 Do Q\n";
+  const struct {
+    const char* name;
+    std::string content;
+  } cases[] = {
+      {"visible-text", draw + "BT /F1 12 Tf 20 200 Td (Code postal) Tj ET\n"},
+      {"half-page", "q 108 0 0 144 0 0 cm /Im0 Do Q\n"},
+      {"stroked-path", draw + "10 10 m 100 100 l S\n"},
+      {"twice", draw + draw},
+  };
+  for (const auto& c : cases) {
+    const fs::path path = dir / (std::string(c.name) + ".pdf");
+    test::write_file(path, test::one_image_pdf(216, 288, gray, raw, c.content));
+    const PageImage page = load_pdf_page(path, true, 150);
+    EXPECT_EQ(page.dpi, 150) << c.name;  // rendered at the configured resolution
+    EXPECT_EQ(page.gray.size(), cv::Size(450, 600)) << c.name;
+  }
+  // The same page drawn plainly is read as its image.
+  test::write_file(dir / "plain.pdf", test::one_image_pdf(216, 288, gray, raw, draw));
+  EXPECT_EQ(mean_difference(load_pdf_page(dir / "plain.pdf", true, 150).gray, scan), 0);
+}
+
 TEST(Ingest, CollectWalksFoldersAndSurvivesSymlinkLoops) {
   TempDir dir;
   fs::create_directories(dir / "a" / "b");

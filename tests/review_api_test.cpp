@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "browser/review_fixture.h"
+#include "ingest/ingest.h"
+#include "review/crops.h"
 #include "review/review.h"
 #include "review/validate.h"
 #include "store/store.h"
@@ -954,6 +956,39 @@ TEST(ReviewAccess, APortInUseIsAUsageError) {
   ReviewServer second(options);
   EXPECT_THROW(second.start(), UsageError);
   first.stop();
+}
+
+TEST(ReviewCrops, APdfPageIsShownAsItWasScannedBeforeOrSinceItsImageIsReadDirectly) {
+  // A scanned PDF page (a 200-DPI JPEG) whose content hash was recorded when
+  // poppler rendered every page (before 2026-12), and one recorded since.
+  test::TempDir dir;
+  cv::Mat scan(800, 600, CV_8U, cv::Scalar(255));
+  cv::rectangle(scan, cv::Rect(20, 20, 150, 200), cv::Scalar(0), cv::FILLED);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", scan, jpeg);
+  const fs::path pdf = dir / "scan.pdf";
+  test::write_file(pdf, test::one_image_pdf(216, 288,
+                                            "/Width 600 /Height 800 /ColorSpace /DeviceGray "
+                                            "/BitsPerComponent 8 /Filter /DCTDecode",
+                                            std::string(jpeg.begin(), jpeg.end()),
+                                            "216 0 0 288 0 0 cm /Im0 Do\n"));
+  IngestSettings before;
+  before.pdf_direct_images = false;
+  const PageImage rendered = load_page(pdf, probe_file(pdf, before), 1, before);
+  ASSERT_EQ(rendered.gray.size(), cv::Size(900, 1200));  // 300 DPI
+  review::PageCache cache;
+  review::ImageSource old_scan{1, pdf, "scan.pdf", 1, content_hash(rendered.gray)};
+  EXPECT_EQ(cache.get(old_scan)->size(), cv::Size(900, 1200));
+  review::ImageSource new_scan{2, pdf, "scan.pdf", 1, content_hash(cv::imdecode(jpeg, 0))};
+  EXPECT_EQ(cache.get(new_scan)->size(), cv::Size(600, 800));
+  // A file that holds neither is still refused.
+  review::ImageSource changed{3, pdf, "scan.pdf", 1, std::string(64, '0')};
+  try {
+    cache.get(changed);
+    ADD_FAILURE() << "a changed file was shown";
+  } catch (const review::ApiError& e) {
+    EXPECT_EQ(e.status(), 410);
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "core/errors.h"
 #include "core/i18n.h"
 #include "ingest/image_headers.h"
+#include "ingest/pdf_image.h"
 
 namespace petiscan {
 
@@ -390,6 +391,9 @@ std::unique_ptr<poppler::document> open_pdf(const fs::path& path) {
 }
 
 PageImage render_pdf_page(const fs::path& path, int page_no, const IngestSettings& settings) {
+  if (settings.pdf_direct_images) {
+    if (auto scanned = read_pdf_page_image(path, page_no, settings)) return std::move(*scanned);
+  }
   auto doc = open_pdf(path);
   if (page_no < 1 || page_no > doc->pages())
     throw InputError(tr("page inexistante", "no such page"));

@@ -21,6 +21,11 @@ struct IngestSettings {
   std::int64_t max_page_pixels = 150'000'000;
   // Resolution PDF pages are rendered at.
   double pdf_dpi = 300;
+  // A PDF page that is one scanned image is decoded as that image, at its own
+  // resolution, instead of rendered (see ingest/pdf_image.h). Off: every page
+  // is rendered at pdf_dpi, as petiscan did before 2026-12 (the review server
+  // falls back to it for pages scanned then).
+  bool pdf_direct_images = true;
   // Largest input file read, in bytes (a 2 GiB "scan" is a mistake).
   std::int64_t max_file_bytes = 1LL << 31;
   void validate() const;  // throws UsageError

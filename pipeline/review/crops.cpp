@@ -45,7 +45,15 @@ std::shared_ptr<const cv::Mat> PageCache::get(const ImageSource& src) {
   PageImage page;
   try {
     IngestSettings settings;
-    page = load_page(src.path, probe_file(src.path, settings), src.page_no, settings);
+    const ProbedFile probed = probe_file(src.path, settings);
+    page = load_page(src.path, probed, src.page_no, settings);
+    // A PDF page scanned before its image was read as it is (2026-12) was
+    // rendered by poppler; it is shown as it was scanned.
+    if (probed.format == FileFormat::Pdf && content_hash(page.gray) != src.content_hash) {
+      settings.pdf_direct_images = false;
+      PageImage rendered = load_page(src.path, probed, src.page_no, settings);
+      if (content_hash(rendered.gray) == src.content_hash) page = std::move(rendered);
+    }
   } catch (const InputError& e) {
     throw ApiError(404, "original_unreadable", "fichier d'origine illisible : " + src.file_name,
                    "original file unreadable: " + src.file_name + ": " + e.what());

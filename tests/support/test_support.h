@@ -23,4 +23,12 @@ class TempDir {
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 std::string read_file(const std::filesystem::path& path);
 
+// A one-page PDF of `width` x `height` points whose /Im0 is an image XObject
+// (`image_dict`: its dictionary's entries; `image_bytes`: its stream) and /F1
+// Helvetica, drawn by `content`; `page_extra` is added to the page's
+// dictionary (/Rotate 90). With a correct cross-reference table.
+std::string one_image_pdf(double width, double height, const std::string& image_dict,
+                          const std::string& image_bytes, const std::string& content,
+                          const std::string& page_extra = "");
+
 }  // namespace petiscan::test
