@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <leptonica/allheaders.h>
+#include <tiffio.h>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -334,6 +335,37 @@ TEST(Ingest, AScannedPdfPageTurnedByRotateComesOutAsPopplerShowsIt) {
   EXPECT_EQ(direct.gray.size(), cv::Size(800, 600));
   EXPECT_NEAR(direct.dpi, 200, 0.01);
   EXPECT_LT(mean_difference(direct.gray, rendered.gray), 3);
+}
+
+TEST(Ingest, AScannedPdfPageInGroup4IsItsBitsAsTheyAre) {
+  // A scanner's black-and-white mode: 1 bit, CCITT Group 4. The codes are
+  // taken from a Group 4 TIFF that Leptonica writes.
+  TempDir dir;
+  cv::Mat bits = test_page(600, 800);
+  cv::circle(bits, {400, 500}, 80, cv::Scalar(0), 3);
+  PIX* gray = to_pix(bits, 200);
+  PIX* mono = pixConvertTo1(gray, 128);
+  write_pix(dir / "scan.tif", mono, IFF_TIFF_G4);
+  pixDestroy(&mono);
+  pixDestroy(&gray);
+  TIFF* tif = TIFFOpen((dir / "scan.tif").c_str(), "r");
+  ASSERT_NE(tif, nullptr);
+  ASSERT_EQ(TIFFNumberOfStrips(tif), 1u);
+  std::string codes(static_cast<size_t>(TIFFRawStripSize(tif, 0)), '\0');
+  ASSERT_GT(TIFFReadRawStrip(tif, 0, codes.data(), static_cast<tmsize_t>(codes.size())), 0);
+  TIFFClose(tif);
+  test::write_file(dir / "scan.pdf",
+                   test::one_image_pdf(216, 288,
+                                       "/Width 600 /Height 800 /ColorSpace /DeviceGray "
+                                       "/BitsPerComponent 1 /Filter /CCITTFaxDecode "
+                                       "/DecodeParms << /K -1 /Columns 600 /Rows 800 >>",
+                                       codes, "216 0 0 288 0 0 cm /Im0 Do\n"));
+  const PageImage direct = load_pdf_page(dir / "scan.pdf", true, 300);
+  EXPECT_NEAR(direct.dpi, 200, 0.01);
+  EXPECT_EQ(mean_difference(direct.gray, bits), 0);
+  // poppler shows the same bits (smoothing the edges a little).
+  cv::Mat shown = load_pdf_page(dir / "scan.pdf", false, 200).gray > 127;
+  EXPECT_LT(mean_difference(direct.gray, shown), 2);
 }
 
 TEST(Ingest, APdfPageShowingMoreThanOneImageIsRendered) {

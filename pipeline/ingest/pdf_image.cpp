@@ -1,8 +1,10 @@
 #include "ingest/pdf_image.h"
 
+#include <leptonica/allheaders.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <cstdint>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <qpdf/QPDF.hh>
@@ -155,6 +157,75 @@ std::vector<std::string> filters(QPDFObjectHandle dict) {
   return out;
 }
 
+// A 1-bit scan in CCITT Group 4 (a scanner's black-and-white mode), decoded
+// by libtiff through Leptonica: the stream wrapped as the one strip of an
+// in-memory TIFF. Group 3 codes and byte-aligned rows are left to poppler.
+cv::Mat decode_group4(QPDFObjectHandle image, int width, int height) {
+  QPDFObjectHandle parms = image.getDict().getKey("/DecodeParms");
+  if (parms.isArray() && parms.getArrayNItems() == 1) parms = parms.getArrayItem(0);
+  if (!parms.isDictionary()) return {};
+  auto number = [&](const char* key, long long fallback) {
+    QPDFObjectHandle v = parms.getKey(key);
+    return v.isInteger() ? v.getIntValue() : fallback;
+  };
+  auto flag = [&](const char* key) {
+    QPDFObjectHandle v = parms.getKey(key);
+    return v.isBool() && v.getBoolValue();
+  };
+  if (number("/K", 0) >= 0 || number("/Columns", 1728) != width || flag("/EncodedByteAlign")) {
+    return {};
+  }
+  std::shared_ptr<Buffer> data = image.getRawStreamData();
+  // Header, 10 directory entries (tag, type, count, value), no next directory.
+  constexpr std::uint16_t kShort = 3;
+  constexpr std::uint32_t kLong = 4;
+  const std::uint32_t strip = 8 + 2 + 10 * 12 + 4;
+  const std::pair<std::uint16_t, std::pair<std::uint16_t, std::uint32_t>> entries[] = {
+      {256, {kLong, static_cast<std::uint32_t>(width)}},            // ImageWidth
+      {257, {kLong, static_cast<std::uint32_t>(height)}},           // ImageLength
+      {258, {kShort, 1}},                                           // BitsPerSample
+      {259, {kShort, 4}},                                           // Compression: CCITT T.6
+      {262, {kShort, 0}},                                           // Photometric: white is zero
+      {273, {kLong, strip}},                                        // StripOffsets
+      {277, {kShort, 1}},                                           // SamplesPerPixel
+      {278, {kLong, static_cast<std::uint32_t>(height)}},           // RowsPerStrip
+      {279, {kLong, static_cast<std::uint32_t>(data->getSize())}},  // StripByteCounts
+      {293, {kLong, 0}},                                            // T6Options
+  };
+  std::string tiff("II*\0\x08\0\0\0", 8);
+  auto put = [&](std::uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) tiff.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put(10, 2);
+  for (const auto& [tag, value] : entries) {
+    put(tag, 2);
+    put(value.first, 2);
+    put(1, 4);
+    put(value.second, 4);  // a SHORT sits in the first two bytes, little-endian
+  }
+  put(0, 4);
+  tiff.append(reinterpret_cast<const char*>(data->getBuffer()), data->getSize());
+  PIX* pix = pixReadMemTiff(reinterpret_cast<const l_uint8*>(tiff.data()), tiff.size(), 0);
+  if (pix == nullptr) return {};
+  cv::Mat gray;
+  if (pixGetDepth(pix) == 1 && static_cast<int>(pixGetWidth(pix)) == width &&
+      static_cast<int>(pixGetHeight(pix)) == height) {
+    // The code's black runs come out as 1 bits in Leptonica; the PDF shows
+    // them black unless /BlackIs1 makes 1 bits white under /DeviceGray.
+    const unsigned char run_black = flag("/BlackIs1") ? 255 : 0;
+    gray.create(height, width, CV_8U);
+    for (int y = 0; y < height; ++y) {
+      const l_uint32* line = pixGetData(pix) + static_cast<size_t>(y) * pixGetWpl(pix);
+      unsigned char* out = gray.ptr(y);
+      for (int x = 0; x < width; ++x) {
+        out[x] = GET_DATA_BIT(line, x) ? run_black : static_cast<unsigned char>(255 - run_black);
+      }
+    }
+  }
+  pixDestroy(&pix);
+  return gray;
+}
+
 // Decoded pixels to 8-bit gray, or an empty Mat when the stream does not hold
 // what its dictionary says.
 cv::Mat decode_image(QPDFObjectHandle image, int width, int height, int comps, int bits) {
@@ -168,6 +239,9 @@ cv::Mat decode_image(QPDFObjectHandle image, int width, int height, int comps, i
     cv::Mat gray = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION);
     if (gray.cols != width || gray.rows != height) return {};
     return gray;
+  }
+  if (f.size() == 1 && f[0] == "/CCITTFaxDecode") {
+    return bits == 1 && comps == 1 ? decode_group4(image, width, height) : cv::Mat();
   }
   for (const auto& name : f) {
     if (name != "/FlateDecode" && name != "/LZWDecode") return {};

@@ -25,8 +25,8 @@ constexpr double kMaxDirectPdfImageDpi = 1200;
 
 // The image of page `page_no` (from 1), turned by the page's /Rotate, when
 // the page shows nothing but one image covering it: drawn upright and unflipped,
-// 8-bit gray or RGB (or 1-bit gray) in DCT (JPEG), Flate, LZW or no
-// compression, without mask, decode array or transparency. std::nullopt for
+// 8-bit gray or RGB in DCT (JPEG), Flate, LZW or no compression, or 1-bit
+// gray in those or CCITT Group 4, without mask, decode array or transparency. std::nullopt for
 // anything else, including a damaged file: the caller then renders the page
 // with poppler, which also gives the reasons for errors.
 std::optional<PageImage> read_pdf_page_image(const std::filesystem::path& path, int page_no,
