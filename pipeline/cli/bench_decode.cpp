@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const IngestSettings settings;
+  keep_page_buffers_in_heap();  // as petiscan scan does
   std::atomic<size_t> next{0};
   std::atomic<long> pages{0}, failed{0};
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,6 +1,5 @@
 #include "driver/scan.h"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -94,15 +93,7 @@ ScanSummary run_scan(const ScanOptions& options, const ProcessorFactory& make_pr
     SerialOpenCv() { cv::setNumThreads(1); }
     ~SerialOpenCv() { cv::setNumThreads(previous); }
   } serial_opencv;
-  // A page's images (8 MB at 300 DPI, and each stage's masks) are allocated
-  // and freed for every page. Above glibc's mmap threshold each would be a
-  // fresh mapping that the kernel faults in and zeroes page by page; kept in
-  // the heap (and the heap not trimmed), they are reused. On scripts/bench's
-  // 233 pages with 2 jobs: system time 2.1-2.5 s -> 0.8-1.1 s (of about 50 s
-  // of CPU), peak RSS 270 -> 300 MB.
-  constexpr int kMmapThreshold = 32 << 20, kTrimThreshold = 256 << 20;
-  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
-  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+  keep_page_buffers_in_heap();
   // The engines first: a missing or broken model stops the run before
   // anything is read or recorded.
   std::vector<std::unique_ptr<PageProcessor>> processors;

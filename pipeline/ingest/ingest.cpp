@@ -1,6 +1,7 @@
 #include "ingest/ingest.h"
 
 #include <leptonica/allheaders.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -340,10 +342,18 @@ cv::Mat pix_to_gray(PIX* pix) {
   const int w = static_cast<int>(pixGetWidth(gray8.get()));
   const int h = static_cast<int>(pixGetHeight(gray8.get()));
   cv::Mat out(h, w, CV_8U);
+  // Leptonica keeps pixels in 32-bit words, the first pixel in the most
+  // significant byte: on a little-endian machine each word is byte-swapped.
   for (int y = 0; y < h; ++y) {
     const l_uint32* line = pixGetData(gray8.get()) + y * pixGetWpl(gray8.get());
     unsigned char* dst = out.ptr(y);
-    for (int x = 0; x < w; ++x) dst[x] = static_cast<unsigned char>(GET_DATA_BYTE(line, x));
+    int x = 0;
+    for (; x + 4 <= w; x += 4) {
+      l_uint32 word = line[x / 4];
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
+      std::memcpy(dst + x, &word, 4);
+    }
+    for (; x < w; ++x) dst[x] = static_cast<unsigned char>(GET_DATA_BYTE(line, x));
   }
   return out;
 }
@@ -506,6 +516,15 @@ PageImage load_page(const fs::path& path, const ProbedFile& probed, int page_no,
     page.dpi_estimated = true;
   }
   return page;
+}
+
+void keep_page_buffers_in_heap() {
+  // Above glibc's mmap threshold each buffer would be a fresh mapping. On
+  // scripts/bench's 233 pages with 2 jobs: system time 2.1-2.5 s -> 0.8-1.1 s
+  // (of about 50 s of CPU), peak RSS 270 -> 300 MB.
+  constexpr int kMmapThreshold = 32 << 20, kTrimThreshold = 256 << 20;
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
 }
 
 }  // namespace petiscan
