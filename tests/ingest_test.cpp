@@ -390,6 +390,15 @@ TEST(Ingest, APdfPageShowingMoreThanOneImageIsRendered) {
     EXPECT_EQ(page.dpi, 150) << c.name;  // rendered at the configured resolution
     EXPECT_EQ(page.gray.size(), cv::Size(450, 600)) << c.name;
   }
+  // A JPEG larger than the dictionary says is not decoded by this path.
+  std::vector<uchar> big;
+  cv::Mat twice;
+  cv::resize(scan, twice, {}, 2, 2);
+  cv::imencode(".jpg", twice, big);
+  test::write_file(dir / "bigger.pdf",
+                   test::one_image_pdf(216, 288, gray + " /Filter /DCTDecode",
+                                       std::string(big.begin(), big.end()), draw));
+  EXPECT_EQ(load_pdf_page(dir / "bigger.pdf", true, 150).dpi, 150);
   // The same page drawn plainly is read as its image.
   test::write_file(dir / "plain.pdf", test::one_image_pdf(216, 288, gray, raw, draw));
   EXPECT_EQ(mean_difference(load_pdf_page(dir / "plain.pdf", true, 150).gray, scan), 0);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ingest/image_headers.h"
 #include "ingest/ingest.h"
 
 namespace petiscan {
@@ -234,6 +235,10 @@ cv::Mat decode_image(QPDFObjectHandle image, int width, int height, int comps, i
   if (f.size() == 1 && f[0] == "/DCTDecode") {
     if (bits != 8) return {};
     std::shared_ptr<Buffer> raw = image.getRawStreamData();
+    // The JPEG's own size, read before any pixel is allocated, must be the one
+    // checked against the pixel limit (a small /Width over a huge JPEG).
+    const ImageHeader header = read_jpeg_header(raw->getBuffer(), raw->getSize());
+    if (header.width != width || header.height != height) return {};
     cv::Mat bytes(1, static_cast<int>(raw->getSize()), CV_8U, raw->getBuffer());
     // A PDF viewer ignores a JPEG's EXIF orientation, and so does this.
     cv::Mat gray = cv::imdecode(bytes, cv::IMREAD_GRAYSCALE | cv::IMREAD_IGNORE_ORIENTATION);
