@@ -977,12 +977,20 @@ TEST(ReviewCrops, APdfPageIsShownAsItWasScannedBeforeOrSinceItsImageIsReadDirect
   const PageImage rendered = load_page(pdf, probe_file(pdf, before), 1, before);
   ASSERT_EQ(rendered.gray.size(), cv::Size(900, 1200));  // 300 DPI
   review::PageCache cache;
-  review::ImageSource old_scan{1, pdf, "scan.pdf", 1, content_hash(rendered.gray)};
+  auto source = [&](std::int64_t page_id, const std::string& hash) {
+    review::ImageSource src;
+    src.page_id = page_id;
+    src.path = pdf;
+    src.file_name = "scan.pdf";
+    src.content_hash = hash;
+    return src;
+  };
+  const review::ImageSource old_scan = source(1, content_hash(rendered.gray));
   EXPECT_EQ(cache.get(old_scan)->size(), cv::Size(900, 1200));
-  review::ImageSource new_scan{2, pdf, "scan.pdf", 1, content_hash(cv::imdecode(jpeg, 0))};
+  const review::ImageSource new_scan = source(2, content_hash(cv::imdecode(jpeg, 0)));
   EXPECT_EQ(cache.get(new_scan)->size(), cv::Size(600, 800));
   // A file that holds neither is still refused.
-  review::ImageSource changed{3, pdf, "scan.pdf", 1, std::string(64, '0')};
+  const review::ImageSource changed = source(3, std::string(64, '0'));
   try {
     cache.get(changed);
     ADD_FAILURE() << "a changed file was shown";
