@@ -379,6 +379,7 @@ TEST(Ingest, APdfPageShowingMoreThanOneImageIsRendered) {
     std::string content;
   } cases[] = {
       {"visible-text", draw + "BT /F1 12 Tf 20 200 Td (Code postal) Tj ET\n"},
+      {"text-shown-after-Q", draw + "q 3 Tr Q BT /F1 12 Tf 20 200 Td (Code postal) Tj ET\n"},
       {"half-page", "q 108 0 0 144 0 0 cm /Im0 Do Q\n"},
       {"stroked-path", draw + "10 10 m 100 100 l S\n"},
       {"twice", draw + draw},

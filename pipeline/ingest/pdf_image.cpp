@@ -66,13 +66,14 @@ class OneImagePage : public QPDFObjectHandle::ParserCallbacks {
  private:
   void operate(const std::string& op) {
     if (op == "q") {
-      saved_.push_back(ctm_);
+      saved_.push_back({ctm_, text_mode_});
     } else if (op == "Q") {
       if (saved_.empty()) {
         ok_ = false;
         return;
       }
-      ctm_ = saved_.back();
+      ctm_ = saved_.back().ctm;
+      text_mode_ = saved_.back().text_mode;
       saved_.pop_back();
     } else if (op == "cm") {
       if (!numbers(6)) return;
@@ -117,8 +118,14 @@ class OneImagePage : public QPDFObjectHandle::ParserCallbacks {
     return false;
   }
 
+  // The graphics state q saves and Q restores: the matrix and the text
+  // rendering mode.
+  struct Saved {
+    Affine ctm;
+    int text_mode;
+  };
   std::vector<QPDFObjectHandle> operands_;
-  std::vector<Affine> saved_;
+  std::vector<Saved> saved_;
   Affine ctm_;
   Affine placement_;
   std::string name_;
