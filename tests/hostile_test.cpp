@@ -40,24 +40,6 @@ std::string tiff_entry(uint16_t tag, uint32_t value) {
   return le16(tag) + le16(4) + le32(1) + le32(value);
 }
 
-std::string tiny_pdf(const std::vector<std::string>& objects) {
-  std::string out = "%PDF-1.4\n";
-  std::vector<size_t> offsets;
-  for (size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(out.size());
-    out += std::to_string(i + 1) + " 0 obj\n" + objects[i] + "\nendobj\n";
-  }
-  const size_t xref = out.size();
-  out += "xref\n0 " + std::to_string(objects.size() + 1) + "\n0000000000 65535 f \n";
-  for (size_t off : offsets) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%010zu 00000 n \n", off);
-    out += line;
-  }
-  return out + "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-         " /Root 1 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
-}
-
 const std::string kCatalog = "<< /Type /Catalog /Pages 2 0 R >>";
 const std::string kPages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
 
@@ -82,7 +64,7 @@ std::string deep_page_tree(int depth, bool loop) {
     objects.push_back("<< /Type /Page /Parent " + std::to_string(depth + 1) +
                       " 0 R /MediaBox [0 0 612 792] >>");
   }
-  return tiny_pdf(objects);
+  return test::pdf_of(objects);
 }
 
 struct Corpus {
@@ -134,7 +116,8 @@ Corpus write_corpus(const fs::path& dir) {
                       tiff_entry(257, 100000) + tiff_entry(273, 70) + tiff_entry(279, 10) +
                       le32(0) + std::string(16, '\0'));
   bad("huge-page.pdf",
-      tiny_pdf({kCatalog, kPages, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>"}));
+      test::pdf_of(
+          {kCatalog, kPages, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>"}));
   // Malformed TIFF directories.
   bad("ifd-outside.tif", "II*" + std::string(1, '\0') + le32(1u << 30));
   bad("ifd-loop.tif", "II*" + std::string(1, '\0') + le32(8) + le16(3) + tiff_entry(256, 100) +
@@ -144,9 +127,9 @@ Corpus write_corpus(const fs::path& dir) {
   // PDFs: encrypted, a page tree that loops, a page that is not a page, garbage.
   fs::copy_file(fs::path(PETISCAN_TEST_DATA) / "ingest" / "encrypted.pdf", dir / "locked.pdf");
   c.bad.push_back("locked.pdf");
-  bad("tree-loop.pdf", tiny_pdf({kCatalog, "<< /Type /Pages /Kids [2 0 R] /Count 1 >>"}));
+  bad("tree-loop.pdf", test::pdf_of({kCatalog, "<< /Type /Pages /Kids [2 0 R] /Count 1 >>"}));
   bad("garbage.pdf", "%PDF-1.7\n" + noise);
-  bad("no-pages.pdf", tiny_pdf({kCatalog, "<< /Type /Pages /Kids [] /Count 0 >>"}));
+  bad("no-pages.pdf", test::pdf_of({kCatalog, "<< /Type /Pages /Kids [] /Count 0 >>"}));
   bad("deep-tree-loop.pdf", deep_page_tree(500, true));
   // Other formats under our extensions.
   bad("anim.png", "GIF89a" + noise.substr(0, 200));
@@ -159,14 +142,15 @@ Corpus write_corpus(const fs::path& dir) {
   test::write_file(dir / "really-jpeg.png", jpg);
   c.good = {"really-png.tif", "really-jpeg.png"};
   test::write_file(dir / "nested.pdf",
-                   tiny_pdf({kCatalog, kPages,
-                             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Deep " +
-                                 std::string(100000, '[') + std::string(100000, ']') + " >>"}));
+                   test::pdf_of({kCatalog, kPages,
+                                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Deep " +
+                                     std::string(100000, '[') + std::string(100000, ']') + " >>"}));
   c.good.push_back("nested.pdf");
-  test::write_file(dir / "deep-dict.pdf",
-                   tiny_pdf({kCatalog, kPages,
-                             "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources " +
-                                 repeat("<< /A ", 50000) + repeat(">> ", 50000) + ">>"}));
+  test::write_file(
+      dir / "deep-dict.pdf",
+      test::pdf_of({kCatalog, kPages,
+                    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources " +
+                        repeat("<< /A ", 50000) + repeat(">> ", 50000) + ">>"}));
   c.good.push_back("deep-dict.pdf");
   test::write_file(dir / "deep-tree.pdf", deep_page_tree(2000, false));
   c.good.push_back("deep-tree.pdf");

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace petiscan::test {
 
@@ -22,6 +23,10 @@ class TempDir {
 
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 std::string read_file(const std::filesystem::path& path);
+
+// A PDF of the numbered objects (1 0 obj is the catalog) with a correct
+// cross-reference table.
+std::string pdf_of(const std::vector<std::string>& objects);
 
 // A one-page PDF of `width` x `height` points whose /Im0 is an image XObject
 // (`image_dict`: its dictionary's entries; `image_bytes`: its stream) and /F1
