@@ -43,22 +43,25 @@ std::shared_ptr<const cv::Mat> PageCache::get(const ImageSource& src) {
                        " (start the review from the folder the scan was run in)");
   }
   PageImage page;
+  bool same = false;
   try {
     IngestSettings settings;
     const ProbedFile probed = probe_file(src.path, settings);
     page = load_page(src.path, probed, src.page_no, settings);
+    same = content_hash(page.gray) == src.content_hash;
     // A PDF page scanned before its image was read as it is (2026-12) was
     // rendered by poppler; it is shown as it was scanned.
-    if (probed.format == FileFormat::Pdf && content_hash(page.gray) != src.content_hash) {
+    if (!same && probed.format == FileFormat::Pdf) {
       settings.pdf_direct_images = false;
       PageImage rendered = load_page(src.path, probed, src.page_no, settings);
-      if (content_hash(rendered.gray) == src.content_hash) page = std::move(rendered);
+      same = content_hash(rendered.gray) == src.content_hash;
+      if (same) page = std::move(rendered);
     }
   } catch (const InputError& e) {
     throw ApiError(404, "original_unreadable", "fichier d'origine illisible : " + src.file_name,
                    "original file unreadable: " + src.file_name + ": " + e.what());
   }
-  if (content_hash(page.gray) != src.content_hash) {
+  if (!same) {
     throw ApiError(410, "original_changed",
                    "le fichier " + src.file_name + " a changé depuis la numérisation",
                    "the file " + src.file_name + " changed since it was scanned");
