@@ -495,7 +495,10 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       spdlog::debug("rows: the straightened table is {}x{} px, {:.0f} DPI", canon.width,
                     canon.height, canon_dpi);
       const double split = frame.split_fraction;
-      layout = find_rows(canon_ink, cm, rotation >= 180 ? 1.0 - split : split, s.rows);
+      layout = find_rows(
+          canon_ink, cm,
+          frame.split_seen ? std::optional(rotation >= 180 ? 1.0 - split : split) : std::nullopt,
+          s.rows);
     };
     rectify_rows();
     if (!layout.found && layout.missing_above > 0) {

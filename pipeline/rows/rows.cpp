@@ -79,10 +79,51 @@ void short_frame(const std::vector<double>& rules, double b, double height, cons
   }
 }
 
+// Where the column split runs when no line shows it (a faint print's split
+// lost): the widest clear gap in the writing of the header and the rows,
+// between kSplitMin and kSplitMax across (printed at 50-75 %), the rules'
+// bands left out. Signatures end and codes start on either side of it; an
+// empty table's header words, one over each column, still show it.
+double split_in_writing(const cv::Mat& ink, const RowLayout& layout) {
+  constexpr double kSplitMin = 0.45, kSplitMax = 0.8;
+  constexpr double kRuleBand = 0.1;  // of a row, either side of a rule
+  const double d = (layout.boundaries[9] - layout.boundaries[0]) / 9;
+  const std::vector<double> rules(layout.boundaries.begin(), layout.boundaries.end());
+  cv::Mat cols = cv::Mat::zeros(1, ink.cols, CV_64F), row;
+  const int bottom = std::min(ink.rows, static_cast<int>(layout.boundaries[9]));
+  for (int y = 0; y < bottom; ++y) {
+    if (nearest(rules, y) < kRuleBand * d) continue;
+    ink.row(y).convertTo(row, CV_64F);
+    cols += row;
+  }
+  // Smoothed over a pen stroke's gap (1 % of the width), so a gap is clear
+  // over that width at least.
+  const int win = std::max(3, ink.cols / 100) | 1;
+  cv::blur(cols, cols, {win, 1}, {-1, -1}, cv::BORDER_REPLICATE);
+  const int x0 = static_cast<int>(kSplitMin * ink.cols),
+            x1 = static_cast<int>(kSplitMax * ink.cols);
+  double least = 1e300;
+  for (int x = x0; x < x1; ++x) least = std::min(least, cols.at<double>(x));
+  // The longest run at the least ink (within a speck's worth: 255 a pixel).
+  const double clear = least + 2 * 255.0;
+  int best_len = 0, best_mid = (x0 + x1) / 2;
+  for (int x = x0; x < x1;) {
+    if (cols.at<double>(x) > clear) {
+      ++x;
+      continue;
+    }
+    int end = x;
+    while (end < x1 && cols.at<double>(end) <= clear) ++end;
+    if (end - x > best_len) best_len = end - x, best_mid = (x + end) / 2;
+    x = end;
+  }
+  return best_mid;
+}
+
 }  // namespace
 
-RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fraction,
-                    const RowSettings& s) {
+RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks,
+                    std::optional<double> split_fraction, const RowSettings& s) {
   RowLayout layout;
   const double height = ink.rows;
   const std::vector<double> peaks = rule_positions(masks.horizontal, s.rule_coverage);
@@ -150,8 +191,10 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks, double split_fra
   for (int x = ink.cols / 5; x < ink.cols * 4 / 5; ++x) {
     if (cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
   }
-  layout.split_x =
-      best_x >= 0 && best_v / 255.0 > 0.5 * (bottom - top) ? best_x : split_fraction * ink.cols;
+  if (best_x >= 0 && best_v / 255.0 > 0.5 * (bottom - top))
+    layout.split_x = best_x;
+  else
+    layout.split_x = split_fraction ? *split_fraction * ink.cols : split_in_writing(ink, layout);
   layout.found = true;
   layout.confidence = std::min(1.0, layout.matched / 9.0);
   return layout;

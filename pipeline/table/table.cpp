@@ -4,6 +4,7 @@
 #include <bitset>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <vector>
 
 #include "core/components.h"
@@ -169,40 +170,65 @@ constexpr double kPrintedSplitMin = 0.25, kPrintedSplitMax = 0.75;
 // leans it by 4 degrees at most), past kNotASideDeg it is not a table's side.
 constexpr double kMaxSideLeanDeg = 5, kNotASideDeg = 15;
 
-// Whether at least `min_rules` of the rules at heights `ys` (sorted) fall on
-// one even spacing of at least `min_pitch` pixels (within kOnPitch of a step,
-// over at most the 11 rules of a table, some of them lost), with few others
-// between them (at most one for kRulesPerStray on it). A table's rules do. A
-// justified letter's lines share their ends too and may pass for rules on a
-// blurred scan, but they are a text line apart or, when some are lost, as
-// many off any spacing as on it (train seed 112: 5 on, 9 off).
-bool evenly_ruled(const std::vector<double>& ys, double min_pitch, int min_rules) {
-  constexpr double kOnPitch = 0.06;
-  constexpr int kMaxSteps = 10, kRulesPerStray = 3;
+// The even spacings that rules at heights `ys` (sorted) fall on: for each
+// pair of rules at least `min_pitch` apart, the steps of that spacing from
+// the upper one (within kOnPitch of a step, over at most the 11 rules of a
+// table, some of them lost) that hold a rule, and the rules off it between
+// the first and the last step held (strays).
+struct EvenSpacing {
+  static constexpr int kMaxSteps = 10;
+  double y0 = 0, pitch = 0;
+  std::bitset<kMaxSteps + 1> on;  // each step once (a rule may come in two pieces)
+  long strays = 0;
+  static constexpr double kOnPitch = 0.06;
+  bool holds(double y) const {
+    const double steps = (y - y0) / pitch;
+    return steps >= -0.5 && steps <= kMaxSteps + 0.5 &&
+           std::abs(steps - std::round(steps)) <= kOnPitch;
+  }
+};
+
+std::vector<EvenSpacing> even_spacings(const std::vector<double>& ys, double min_pitch) {
+  std::vector<EvenSpacing> found;
   for (size_t a = 0; a < ys.size(); ++a) {
     for (size_t b = a + 1; b < ys.size(); ++b) {
-      const double pitch = ys[b] - ys[a];
-      if (pitch < min_pitch) continue;
-      std::bitset<kMaxSteps + 1> on;  // each step once (a rule may come in two pieces)
+      EvenSpacing sp;
+      sp.y0 = ys[a];
+      sp.pitch = ys[b] - ys[a];
+      if (sp.pitch < min_pitch) continue;
       std::vector<double> off;
       for (const double y : ys) {
-        const double steps = (y - ys[a]) / pitch;
-        if (steps < -0.5 || steps > kMaxSteps + 0.5) continue;
-        if (std::abs(steps - std::round(steps)) <= kOnPitch)
-          on.set(static_cast<size_t>(std::lround(steps)));
+        const double steps = (y - sp.y0) / sp.pitch;
+        if (steps < -0.5 || steps > EvenSpacing::kMaxSteps + 0.5) continue;
+        if (sp.holds(y))
+          sp.on.set(static_cast<size_t>(std::lround(steps)));
         else
           off.push_back(steps);
       }
-      if (static_cast<int>(on.count()) < min_rules) continue;
-      int first = 0, last = kMaxSteps;
-      while (!on[first]) ++first;
-      while (!on[last]) --last;
-      const auto strays =
+      int first = 0, last = EvenSpacing::kMaxSteps;
+      while (!sp.on[first]) ++first;
+      while (!sp.on[last]) --last;
+      sp.strays =
           std::count_if(off.begin(), off.end(), [&](double st) { return st > first && st < last; });
-      if (strays * kRulesPerStray <= static_cast<long>(on.count())) return true;
+      found.push_back(sp);
     }
   }
-  return false;
+  return found;
+}
+
+// Whether at least `min_rules` of the rules at heights `ys` (sorted) fall on
+// one even spacing, with few others between them (at most one for
+// kRulesPerStray on it). A table's rules do. A justified letter's lines share
+// their ends too and may pass for rules on a blurred scan, but they are a
+// text line apart or, when some are lost, as many off any spacing as on it
+// (train seed 112: 5 on, 9 off).
+constexpr long kRulesPerStray = 3;
+bool evenly_ruled(const std::vector<double>& ys, double min_pitch, int min_rules) {
+  const auto spacings = even_spacings(ys, min_pitch);
+  return std::any_of(spacings.begin(), spacings.end(), [&](const EvenSpacing& sp) {
+    const auto on = static_cast<long>(sp.on.count());
+    return on >= min_rules && sp.strays * kRulesPerStray <= on;
+  });
 }
 
 }  // namespace
@@ -282,8 +308,6 @@ bool ruled_by_profile(const cv::Mat& ink, double dpi, const TableSettings& s, do
 
 namespace {
 
-// The frame of one family of rules sharing their ends (`best`), with the
-// column split; `parts` are the horizontal mask's components.
 // Degrees between the side from `top_left` to `bottom` and the normal of the
 // top rule from `top_left` to `top_right`.
 double side_lean_deg(cv::Point2f top_left, cv::Point2f top_right, cv::Point2f bottom) {
@@ -302,134 +326,12 @@ cv::Point2f crossing(cv::Point2f p, cv::Point2f dp, cv::Point2f q, cv::Point2f d
   return p + dp * t;
 }
 
-TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
-                           const Components& parts, double dpi, const TableSettings& s) {
-  TableFrame frame;
-  const cv::Mat& hm = masks.horizontal;
-  const int w = hm.cols;
-  frame.rules = static_cast<int>(best.size());
-  if (frame.rules < s.min_rules) {
-    frame.reason = "no_rules";
-    return frame;
-  }
-  std::stable_sort(best.begin(), best.end(),
-                   [](const Segment& a, const Segment& b) { return a.y < b.y; });
-  std::vector<double> gaps;
-  for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
-  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
-  const double row_gap = gaps[gaps.size() / 2];
-  std::vector<double> ys;
-  for (const Segment& sg : best) ys.push_back(sg.y);
-  frame.ruled = evenly_ruled(ys, kMinRowPitchIn * dpi, s.min_rules);
-
-  // The column split: the strongest vertical line well inside the family's ends.
-  const int y0 = std::clamp(static_cast<int>(best.front().y) - 5, 0, hm.rows - 1);
-  const int y1 = std::clamp(static_cast<int>(best.back().y) + 5, y0 + 1, hm.rows);
-  cv::Mat cols;
-  cv::reduce(masks.vertical.rowRange(y0, y1), cols, 0, cv::REDUCE_SUM, CV_64F);
-  double left = 0, right = 0;
-  for (const auto& sg : best) left += sg.x0, right += sg.x1;
-  left /= best.size();
-  right /= best.size();
-  // kSplitSearch: the split is printed between 50 % and 75 % across the table
-  // (25-50 % when the sheet is upside down); search 20-80 %.
-  constexpr double kSplitSearchMin = 0.2, kSplitSearchMax = 0.8;
-  double best_v = 0;
-  int best_x = -1;
-  for (int x = static_cast<int>(left + kSplitSearchMin * (right - left));
-       x <= static_cast<int>(left + kSplitSearchMax * (right - left)) && x < cols.cols; ++x) {
-    if (x >= 0 && cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
-  }
-  // The split runs down the rows: at least half the rules' span, or half the
-  // span of the rules along its run (checked below: the family may hold text
-  // lines above and below the table that share its ends, eval seed 1002
-  // env0059, a phone photo).
-  constexpr double kMinSplitShare = 0.5;
-  if (best_x < 0) {
-    frame.reason = "no_column_split";
-    return frame;
-  }
-  const bool split_spans_family = best_v / 255.0 >= kMinSplitShare * (y1 - y0);
-  // Rules outside the split's run (a long text line above, a signature line
-  // below) are not the table's.
-  // The run is followed past the outermost rules found (by up to two rows),
-  // to see a row whose outer rule is lost.
-  const int scan0 = std::max(0, static_cast<int>(y0 - 2 * row_gap));
-  const int scan1 = std::min(hm.rows, static_cast<int>(y1 + 2 * row_gap));
-  int run_top = y1, run_bottom = y0;
-  std::vector<bool> split_on(static_cast<size_t>(std::max(0, scan1 - scan0)), false);
-  for (int y = scan0; y < scan1; ++y) {
-    const uchar* row = masks.vertical.ptr<uchar>(y);
-    bool on = false;
-    for (int x = std::max(0, best_x - 2); x <= std::min(hm.cols - 1, best_x + 2); ++x)
-      on |= row[x] != 0;
-    split_on[static_cast<size_t>(y - scan0)] = on;
-    if (on) run_top = std::min(run_top, y), run_bottom = std::max(run_bottom, y);
-  }
-  // Where the split's run ends going up (step -1) or down (+1) from y, across
-  // gaps shorter than kSplitGapRows: a piece of the split's line further away
-  // is something else at the same x (stacked letters of a blurred text block
-  // above the table made the frame two rows too tall, train seed 111 env0093).
-  constexpr double kSplitGapRows = 0.5;
-  auto split_end = [&](double from, int step) {
-    int last = static_cast<int>(std::lround(from));
-    for (int y = last; y >= scan0 && y < scan1; y += step) {
-      if (std::abs(y - last) > kSplitGapRows * row_gap) break;
-      if (split_on[static_cast<size_t>(y - scan0)]) last = y;
-    }
-    return last;
-  };
-  const double slack = 0.4 * row_gap;
-  std::vector<Segment> inside;
-  size_t first = best.size(), last = 0;
-  for (size_t i = 0; i < best.size(); ++i) {
-    if (best[i].y >= run_top - slack && best[i].y <= run_bottom + slack) {
-      first = std::min(first, i), last = std::max(last, i);
-    }
-  }
-  // The split itself may be broken (a faint print, a fold) short of the outer
-  // rules: a rule just past its run is still the table's when it keeps the
-  // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
-  // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
-  constexpr double kSpacingTolerance = 0.15, kHeaderMin = 0.35;
-  // kMaxRules: a header rule and the 10 rules of the 9 rows.
-  constexpr size_t kMaxRules = 11;
-  auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
-  while (first < best.size() && last + 1 < best.size() && last - first + 1 < kMaxRules &&
-         std::abs(gap_rows(last) - 1) <= kSpacingTolerance) {
-    ++last;
-  }
-  // At the top, one header rule at most, and only when the top gap seen is a
-  // data row's (the header is not there yet).
-  if (first > 0 && first < last && last - first + 1 < kMaxRules &&
-      std::abs(gap_rows(first) - 1) <= kSpacingTolerance && gap_rows(first - 1) >= kHeaderMin &&
-      gap_rows(first - 1) <= 1 + kSpacingTolerance) {
-    --first;
-  }
-  for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
-  if (inside.size() < static_cast<size_t>(s.min_rules)) {
-    frame.reason = split_spans_family ? "no_rules" : "no_column_split";
-    return frame;
-  }
-  if (!split_spans_family) {
-    const int a = std::clamp(static_cast<int>(inside.front().y), scan0, scan1 - 1);
-    const int b = std::clamp(static_cast<int>(inside.back().y), a, scan1 - 1);
-    const auto on =
-        std::count(split_on.begin() + (a - scan0), split_on.begin() + (b - scan0) + 1, true);
-    // Those rules must then be a table's, evenly spaced a row apart: a
-    // letter's paragraphs with a few letters stacked at one x are not
-    // (training seed 117 env0117, a noisy letter).
-    std::vector<double> ys_inside;
-    for (const Segment& sg : inside) ys_inside.push_back(sg.y);
-    if (on < kMinSplitShare * (b - a + 1) ||
-        !evenly_ruled(ys_inside, kMinRowPitchIn * dpi, s.min_rules)) {
-      frame.reason = "no_column_split";
-      return frame;
-    }
-  }
-  best = inside;
-  frame.rules = static_cast<int>(best.size());
-
+// The corners of the frame drawn by the table's rules `best` (sorted top to
+// bottom): TL, TR, BR, BL. Sets `reason` and returns nothing when its sides
+// cannot be a table's.
+std::optional<std::array<cv::Point2f, 4>> outer_corners(const std::vector<Segment>& best,
+                                                        const Components& parts, int w,
+                                                        std::string& reason) {
   // Each of the outer rules as a fitted line, evaluated at the table's ends.
   // A broken rule's end piece, shorter than the long-line filter keeps, is
   // lost, so an outer rule may end short (train seed 100 env0014 lost a third
@@ -490,8 +392,8 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   const double lean_left = side_lean_deg(tl, tr, bl),
                lean_right = side_lean_deg(tl, tr, br - tr + tl);
   if (std::max(lean_left, lean_right) > kNotASideDeg) {
-    frame.reason = "leaning_sides";
-    return frame;
+    reason = "leaning_sides";
+    return std::nullopt;
   }
   if ((lean_left > kMaxSideLeanDeg) != (lean_right > kMaxSideLeanDeg)) {
     const bool left = lean_left > kMaxSideLeanDeg;
@@ -508,6 +410,204 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
     top = crossing(top_other, top - top_other, outer, down);
     bottom = crossing(bottom_other, bottom - bottom_other, outer, down);
   }
+  return std::array<cv::Point2f, 4>{tl, tr, br, bl};
+}
+
+// No column split seen: a faint print's thin split lost while its longer
+// rules survived (train seed 130 env0144_p3: 10 rules, no split). The rules
+// alone make the frame when they say "table" loudly: at least kNoSplitRules
+// of them on one even spacing with few strays, and the header rule 0.35 to
+// 1.15 rows above the first when it is off that spacing. The split is then
+// looked for in the writing once the table is straightened (split_seen
+// false; split_fraction 0.5 gives no vote on the half turn).
+constexpr int kNoSplitRules = 9;
+TableFrame frame_without_split(const std::vector<Segment>& family, const Components& parts, int w,
+                               double dpi) {
+  TableFrame frame;
+  frame.reason = "no_column_split";
+  frame.rules = static_cast<int>(family.size());
+  std::vector<double> ys;
+  for (const Segment& sg : family) ys.push_back(sg.y);
+  const auto spacings = even_spacings(ys, kMinRowPitchIn * dpi);
+  const EvenSpacing* pick = nullptr;
+  for (const EvenSpacing& sp : spacings) {
+    const auto on = static_cast<long>(sp.on.count());
+    if (on < kNoSplitRules || sp.strays * kRulesPerStray > on) continue;
+    if (!pick || sp.on.count() > pick->on.count()) pick = &sp;
+  }
+  if (!pick) return frame;
+  // One rule a step (a rule may come in two pieces: the longer one).
+  std::vector<Segment> rules;
+  for (const Segment& sg : family) {
+    if (!pick->holds(sg.y)) continue;
+    if (!rules.empty() && std::lround((sg.y - rules.back().y) / pick->pitch) == 0) {
+      if (sg.covered > rules.back().covered) rules.back() = sg;
+    } else {
+      rules.push_back(sg);
+    }
+  }
+  constexpr double kHeaderMin = 0.35, kHeaderMax = 1.15;
+  constexpr size_t kMaxRules = 11;  // a header rule and the 10 rules of the 9 rows
+  const Segment* header = nullptr;
+  for (const Segment& sg : family) {
+    const double up = (rules.front().y - sg.y) / pick->pitch;
+    if (rules.size() < kMaxRules && up >= kHeaderMin && up <= kHeaderMax &&
+        (!header || sg.covered > header->covered))
+      header = &sg;
+  }
+  if (header) rules.insert(rules.begin(), *header);
+  std::string reason;
+  const auto outer = outer_corners(rules, parts, w, reason);
+  if (!outer) {
+    frame.reason = reason;
+    return frame;
+  }
+  frame.corners = *outer;
+  frame.rules = static_cast<int>(rules.size());
+  frame.ruled = true;
+  frame.top_gap_rows = (rules[1].y - rules[0].y) / pick->pitch;
+  frame.bottom_gap_rows = (rules[rules.size() - 1].y - rules[rules.size() - 2].y) / pick->pitch;
+  frame.split_fraction = 0.5;
+  frame.split_seen = false;
+  frame.reason.clear();
+  frame.found = true;
+  frame.confidence = std::min(1.0, frame.rules / 10.0);
+  return frame;
+}
+
+// The frame of one family of rules sharing their ends (`best`), with the
+// column split; `parts` are the horizontal mask's components.
+TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
+                           const Components& parts, double dpi, const TableSettings& s) {
+  TableFrame frame;
+  const cv::Mat& hm = masks.horizontal;
+  const int w = hm.cols;
+  frame.rules = static_cast<int>(best.size());
+  if (frame.rules < s.min_rules) {
+    frame.reason = "no_rules";
+    return frame;
+  }
+  std::stable_sort(best.begin(), best.end(),
+                   [](const Segment& a, const Segment& b) { return a.y < b.y; });
+  std::vector<double> gaps;
+  for (size_t i = 1; i < best.size(); ++i) gaps.push_back(best[i].y - best[i - 1].y);
+  std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+  const double row_gap = gaps[gaps.size() / 2];
+  std::vector<double> ys;
+  for (const Segment& sg : best) ys.push_back(sg.y);
+  frame.ruled = evenly_ruled(ys, kMinRowPitchIn * dpi, s.min_rules);
+
+  // The column split: the strongest vertical line well inside the family's ends.
+  const int y0 = std::clamp(static_cast<int>(best.front().y) - 5, 0, hm.rows - 1);
+  const int y1 = std::clamp(static_cast<int>(best.back().y) + 5, y0 + 1, hm.rows);
+  cv::Mat cols;
+  cv::reduce(masks.vertical.rowRange(y0, y1), cols, 0, cv::REDUCE_SUM, CV_64F);
+  double left = 0, right = 0;
+  for (const auto& sg : best) left += sg.x0, right += sg.x1;
+  left /= best.size();
+  right /= best.size();
+  // kSplitSearch: the split is printed between 50 % and 75 % across the table
+  // (25-50 % when the sheet is upside down); search 20-80 %.
+  constexpr double kSplitSearchMin = 0.2, kSplitSearchMax = 0.8;
+  double best_v = 0;
+  int best_x = -1;
+  for (int x = static_cast<int>(left + kSplitSearchMin * (right - left));
+       x <= static_cast<int>(left + kSplitSearchMax * (right - left)) && x < cols.cols; ++x) {
+    if (x >= 0 && cols.at<double>(x) > best_v) best_v = cols.at<double>(x), best_x = x;
+  }
+  // The split runs down the rows: at least half the rules' span, or half the
+  // span of the rules along its run (checked below: the family may hold text
+  // lines above and below the table that share its ends, eval seed 1002
+  // env0059, a phone photo).
+  constexpr double kMinSplitShare = 0.5;
+  if (best_x < 0) return frame_without_split(best, parts, w, dpi);
+  const bool split_spans_family = best_v / 255.0 >= kMinSplitShare * (y1 - y0);
+  // Rules outside the split's run (a long text line above, a signature line
+  // below) are not the table's.
+  // The run is followed past the outermost rules found (by up to two rows),
+  // to see a row whose outer rule is lost.
+  const int scan0 = std::max(0, static_cast<int>(y0 - 2 * row_gap));
+  const int scan1 = std::min(hm.rows, static_cast<int>(y1 + 2 * row_gap));
+  int run_top = y1, run_bottom = y0;
+  std::vector<bool> split_on(static_cast<size_t>(std::max(0, scan1 - scan0)), false);
+  for (int y = scan0; y < scan1; ++y) {
+    const uchar* row = masks.vertical.ptr<uchar>(y);
+    bool on = false;
+    for (int x = std::max(0, best_x - 2); x <= std::min(hm.cols - 1, best_x + 2); ++x)
+      on |= row[x] != 0;
+    split_on[static_cast<size_t>(y - scan0)] = on;
+    if (on) run_top = std::min(run_top, y), run_bottom = std::max(run_bottom, y);
+  }
+  // Where the split's run ends going up (step -1) or down (+1) from y, across
+  // gaps shorter than kSplitGapRows: a piece of the split's line further away
+  // is something else at the same x (stacked letters of a blurred text block
+  // above the table made the frame two rows too tall, train seed 111 env0093).
+  constexpr double kSplitGapRows = 0.5;
+  auto split_end = [&](double from, int step) {
+    int last = static_cast<int>(std::lround(from));
+    for (int y = last; y >= scan0 && y < scan1; y += step) {
+      if (std::abs(y - last) > kSplitGapRows * row_gap) break;
+      if (split_on[static_cast<size_t>(y - scan0)]) last = y;
+    }
+    return last;
+  };
+  const double slack = 0.4 * row_gap;
+  std::vector<Segment> inside;
+  size_t first = best.size(), last = 0;
+  for (size_t i = 0; i < best.size(); ++i) {
+    if (best[i].y >= run_top - slack && best[i].y <= run_bottom + slack) {
+      first = std::min(first, i), last = std::max(last, i);
+    }
+  }
+  // The split itself may be broken (a faint print, a fold) short of the outer
+  // rules: a rule just past its run is still the table's when it keeps the
+  // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
+  // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
+  constexpr double kSpacingTolerance = 0.15, kHeaderMin = 0.35;
+  // kMaxRules: a header rule and the 10 rules of the 9 rows.
+  constexpr size_t kMaxRules = 11;
+  auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
+  while (first < best.size() && last + 1 < best.size() && last - first + 1 < kMaxRules &&
+         std::abs(gap_rows(last) - 1) <= kSpacingTolerance) {
+    ++last;
+  }
+  // At the top, one header rule at most, and only when the top gap seen is a
+  // data row's (the header is not there yet).
+  if (first > 0 && first < last && last - first + 1 < kMaxRules &&
+      std::abs(gap_rows(first) - 1) <= kSpacingTolerance && gap_rows(first - 1) >= kHeaderMin &&
+      gap_rows(first - 1) <= 1 + kSpacingTolerance) {
+    --first;
+  }
+  for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
+  if (inside.size() < static_cast<size_t>(s.min_rules)) {
+    if (!split_spans_family) return frame_without_split(best, parts, w, dpi);
+    frame.reason = "no_rules";
+    return frame;
+  }
+  if (!split_spans_family) {
+    const int a = std::clamp(static_cast<int>(inside.front().y), scan0, scan1 - 1);
+    const int b = std::clamp(static_cast<int>(inside.back().y), a, scan1 - 1);
+    const auto on =
+        std::count(split_on.begin() + (a - scan0), split_on.begin() + (b - scan0) + 1, true);
+    // Those rules must then be a table's, evenly spaced a row apart: a
+    // letter's paragraphs with a few letters stacked at one x are not
+    // (training seed 117 env0117, a noisy letter).
+    std::vector<double> ys_inside;
+    for (const Segment& sg : inside) ys_inside.push_back(sg.y);
+    if (on < kMinSplitShare * (b - a + 1) ||
+        !evenly_ruled(ys_inside, kMinRowPitchIn * dpi, s.min_rules))
+      return frame_without_split(best, parts, w, dpi);
+  }
+  best = inside;
+  frame.rules = static_cast<int>(best.size());
+
+  std::string reason;
+  const auto outer = outer_corners(best, parts, w, reason);
+  if (!outer) {
+    frame.reason = reason;
+    return frame;
+  }
+  auto [tl, tr, br, bl] = *outer;
   // An outer rule lost (broken, faint, cut by a fold): the column split still
   // runs past the last rule found. Extend the frame along its sides to where
   // the split ends, when that is at least half a row further.
@@ -612,8 +712,8 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   for (size_t i = 0; i < std::min(kMaxFamilies, families.size()); ++i) {
     TableFrame f = frame_of_family(families[i], masks, parts, dpi, s);
     f.long_rules = frame.long_rules;
-    if (f.found &&
-        (i == 0 || (f.split_fraction >= kPrintedSplitMin && f.split_fraction <= kPrintedSplitMax)))
+    if (f.found && (i == 0 || (f.split_seen && f.split_fraction >= kPrintedSplitMin &&
+                               f.split_fraction <= kPrintedSplitMax)))
       return f;
     if (i == 0) largest = f;
   }

@@ -55,6 +55,9 @@ struct TableFrame {
   std::string reason;                    // when not found: "no_rules", "no_column_split"
   std::array<cv::Point2f, 4> corners{};  // TL, TR, BR, BL as the image stands
   double split_fraction = 0;             // the column split across the frame (0 left, 1 right)
+  // Whether the split was seen: a frame of many evenly spaced rules is kept
+  // without it (its split lost), and split_fraction is then 0.5.
+  bool split_seen = true;
   // The gap between the two topmost (bottommost) rules, in median rule gaps:
   // the header row (0.4-1 row tall) is at the top of an upright table.
   double top_gap_rows = 1;
