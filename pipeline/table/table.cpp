@@ -44,6 +44,10 @@ struct Segment {
 
 namespace {
 
+// Horizontal long lines of `ink`: thickened across by `across` pixels each
+// side (a rule slanted by a phone's perspective still runs along a row),
+// letters' short strokes removed, gaps bridged, short runs removed, and runs
+// less than `min_cover` inked.
 // The 1-D morphology of long lines, on the runs of ink along each row (linear
 // time, where OpenCV's rectangle kernels cost their length per pixel): runs
 // shorter than `stroke` are removed (letters' strokes), gaps shorter than
@@ -52,16 +56,35 @@ namespace {
 // `min_cover` is ink (a dotted rule's dashes must be near one another).
 // Applied in that order, as an opening, a closing and an opening with line
 // kernels would be.
-void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cover) {
+// Each row of `ink` is first thickened across (the OR of the rows up to
+// `across` away: the dilation by a vertical line of 2 * across + 1 pixels,
+// rows past the image's edges left out, as cv::dilate does), a row at a time
+// instead of a dilated copy of the page. The runs kept are painted 255 into
+// `out` (zeroed, and painted by earlier calls: their union), along its rows,
+// or down its columns when `out` is `ink`'s transpose (the vertical lines
+// found on a transposed page, painted where they lie on the page itself,
+// instead of a transposed mask turned back).
+void long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, int across, double min_cover,
+                cv::Mat& out, bool transposed) {
   struct Run {
     int x0, x1, inked;  // [x0, x1), pixels of ink in it
   };
   std::vector<Run> runs;
-  for (int y = 0; y < m.rows; ++y) {
-    uchar* row = m.ptr<uchar>(y);
+  // The sizes in locals: a byte pointer may alias the cv::Mat's fields, which
+  // would keep the OR below from being vectorised.
+  const int w = ink.cols, h = ink.rows;
+  std::vector<uchar> thick(static_cast<size_t>(w));
+  uchar* row = thick.data();
+  for (int y = 0; y < h; ++y) {
+    const int first = std::max(0, y - across), last = std::min(h - 1, y + across);
+    std::copy_n(ink.ptr<uchar>(first), w, row);
+    for (int d = first + 1; d <= last; ++d) {
+      const uchar* other = ink.ptr<uchar>(d);
+      for (int x = 0; x < w; ++x) row[x] |= other[x];
+    }
     runs.clear();
-    for (int x = next_ink(row, 0, m.cols); x < m.cols;) {
-      const int end = next_paper(row, x, m.cols);
+    for (int x = next_ink(row, 0, w); x < w;) {
+      const int end = next_paper(row, x, w);
       if (end - x >= stroke) {
         if (!runs.empty() && x - runs.back().x1 < bridge) {
           runs.back().x1 = end;
@@ -70,27 +93,17 @@ void long_runs_rows(cv::Mat& m, int stroke, int bridge, int keep, double min_cov
           runs.push_back({x, end, end - x});
         }
       }
-      x = next_ink(row, end, m.cols);
+      x = next_ink(row, end, w);
     }
-    std::fill(row, row + m.cols, uchar(0));
     for (const auto& r : runs) {
-      if (r.x1 - r.x0 >= keep && r.inked >= min_cover * (r.x1 - r.x0)) {
-        std::fill(row + r.x0, row + r.x1, uchar(255));
+      if (r.x1 - r.x0 < keep || r.inked < min_cover * (r.x1 - r.x0)) continue;
+      if (transposed) {
+        for (int x = r.x0; x < r.x1; ++x) out.at<uchar>(x, y) = 255;
+      } else {
+        std::fill(out.ptr<uchar>(y) + r.x0, out.ptr<uchar>(y) + r.x1, uchar(255));
       }
     }
   }
-}
-
-// Horizontal long lines of `ink`: thickened across by `across` pixels each
-// side (a rule slanted by a phone's perspective still runs along a row),
-// letters' short strokes removed, gaps bridged, short runs removed, and runs
-// less than `min_cover` inked.
-cv::Mat long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, int across = 1,
-                   double min_cover = 0) {
-  cv::Mat m;
-  cv::dilate(ink, m, cv::getStructuringElement(cv::MORPH_RECT, {1, 2 * across + 1}));
-  long_runs_rows(m, stroke, bridge, keep, min_cover);
-  return m;
 }
 
 // Dashes of a dotted rule, lying along rows: pieces of ink at most
@@ -114,15 +127,17 @@ cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
   return out & ~other;
 }
 
-// Horizontal long lines of `ink` as `style` asks (see long_lines()).
-cv::Mat rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge, int keep,
-                         RuleStyle style) {
+// Horizontal long lines of `ink` as `style` asks (see long_lines()), painted
+// into `out`: a zeroed mask of `ink`'s size, or of its transpose's when
+// `transposed`.
+void rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge, int keep,
+                      RuleStyle style, cv::Mat& out, bool transposed) {
   // A thin rule slanted by 2.5 degrees (a photo's keystone, left after the
   // page is deskewed on its rules) runs 2 px off its row every 46 px: faint
   // rules are thickened by kFaintAcross each side to keep it one run.
   constexpr int kFaintAcross = 2;
-  cv::Mat lines =
-      long_lines(ink, stroke, bridge, keep, style == RuleStyle::Faint ? kFaintAcross : 1);
+  long_lines(ink, stroke, bridge, keep, style == RuleStyle::Faint ? kFaintAcross : 1, 0, out,
+             transposed);
   if (style == RuleStyle::Faint) {
     // A dotted rule's gaps are about as long as its dashes; where two dotted
     // rules cross, their dashes make a blob (not flat) and the gap is longer:
@@ -131,10 +146,9 @@ cv::Mat rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge,
     // Dashes cover about half of a dotted rule's length; the dots of a
     // dithered or noisy scan, joined across such gaps, far less.
     constexpr double kMinDashCover = 0.4;
-    lines |= long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kFaintAcross,
-                        kMinDashCover);
+    long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kFaintAcross,
+               kMinDashCover, out, transposed);
   }
-  return lines;
 }
 
 }  // namespace
@@ -147,13 +161,16 @@ LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& s
   // so that the bridging joins a rule's pieces but not a line of text.
   constexpr double kStrokeIn = 0.1;
   const int stroke = std::max(5, static_cast<int>(kStrokeIn * dpi));
-  m.horizontal = rules_along_rows(ink, dpi, stroke, odd(w * s.gap_bridge),
-                                  odd(w * s.horizontal_kernel), style);
+  m.horizontal = cv::Mat::zeros(ink.size(), CV_8U);
+  rules_along_rows(ink, dpi, stroke, odd(w * s.gap_bridge), odd(w * s.horizontal_kernel), style,
+                   m.horizontal, false);
+  // The vertical lines, along the rows of the transposed page (where runs are
+  // found a word at a time), painted back down the columns of the page's mask.
   cv::Mat turned;
   cv::transpose(ink, turned);
-  cv::transpose(rules_along_rows(turned, dpi, stroke, odd(h * s.gap_bridge),
-                                 odd(h * s.vertical_kernel), style),
-                m.vertical);
+  m.vertical = cv::Mat::zeros(ink.size(), CV_8U);
+  rules_along_rows(turned, dpi, stroke, odd(h * s.gap_bridge), odd(h * s.vertical_kernel), style,
+                   m.vertical, true);
   return m;
 }
 
