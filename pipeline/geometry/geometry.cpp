@@ -191,46 +191,68 @@ cv::Mat draw_debug(const cv::Mat& gray) {
   return out;
 }
 
-// The page turned by `angle_deg` (counter-clockwise, image y down) into
-// `gray_out` and `ink_out`, on a canvas large enough to keep its corners;
-// recorded in `to_work`.
-void rotate_page(const cv::Mat& gray, const cv::Mat& ink, double angle_deg, cv::Mat& gray_out,
-                 cv::Mat& ink_out, cv::Matx33d& to_work) {
-  const cv::Point2f centre(gray.cols / 2.0f, gray.rows / 2.0f);
+// The turn of the page by `angle_deg` (counter-clockwise, image y down) onto
+// a canvas large enough to keep its corners: the affine matrix and the canvas.
+cv::Mat page_rotation(cv::Size page, double angle_deg, cv::Size& canvas) {
+  const cv::Point2f centre(page.width / 2.0f, page.height / 2.0f);
   cv::Mat rot = cv::getRotationMatrix2D(centre, -angle_deg, 1.0);
   const double a = angle_deg * CV_PI / 180.0;
-  const int w2 = static_cast<int>(
-      std::ceil(gray.cols * std::abs(std::cos(a)) + gray.rows * std::abs(std::sin(a))));
-  const int h2 = static_cast<int>(
-      std::ceil(gray.cols * std::abs(std::sin(a)) + gray.rows * std::abs(std::cos(a))));
-  rot.at<double>(0, 2) += (w2 - gray.cols) / 2.0;
-  rot.at<double>(1, 2) += (h2 - gray.rows) / 2.0;
-  cv::warpAffine(gray, gray_out, rot, {w2, h2}, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
-                 cv::Scalar(255));
-  cv::warpAffine(ink, ink_out, rot, {w2, h2}, cv::INTER_NEAREST, cv::BORDER_CONSTANT,
-                 cv::Scalar(0));
+  canvas.width = static_cast<int>(
+      std::ceil(page.width * std::abs(std::cos(a)) + page.height * std::abs(std::sin(a))));
+  canvas.height = static_cast<int>(
+      std::ceil(page.width * std::abs(std::sin(a)) + page.height * std::abs(std::cos(a))));
+  rot.at<double>(0, 2) += (canvas.width - page.width) / 2.0;
+  rot.at<double>(1, 2) += (canvas.height - page.height) / 2.0;
+  return rot;
+}
+
+// The ink turned by `angle_deg` (see page_rotation()) into `ink_out`;
+// recorded in `to_work`.
+void rotate_page(const cv::Mat& ink, double angle_deg, cv::Mat& ink_out, cv::Matx33d& to_work) {
+  cv::Size canvas;
+  const cv::Mat rot = page_rotation(ink.size(), angle_deg, canvas);
+  cv::warpAffine(ink, ink_out, rot, canvas, cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(0));
   to_work = affine3(rot) * to_work;
 }
 
+// The gray page turned as its ink was: by `angle_deg` (see page_rotation()),
+// then a quarter clockwise when `quarter`. Made only once a table is found,
+// for its cells: turning the gray (interpolated) costs more than turning the
+// ink, and a page without a table never needs it. The same operations as
+// turning it with the ink, so the same pixels (a quarter turn undone by the
+// faint look is no turn: cv::rotate only moves pixels).
+cv::Mat turned_gray(const cv::Mat& gray, double angle_deg, bool quarter) {
+  cv::Mat out = gray;
+  if (angle_deg != 0.0) {
+    cv::Size canvas;
+    const cv::Mat rot = page_rotation(gray.size(), angle_deg, canvas);
+    cv::warpAffine(gray, out, rot, canvas, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(255));
+  }
+  if (!quarter) return out;
+  cv::Mat turned;  // not in place: `out` may still be the caller's pixels
+  cv::rotate(out, turned, cv::ROTATE_90_CLOCKWISE);
+  return turned;
+}
+
 // The solid rules of the page deskewed by `angle_deg`: the quarter turn
-// they show, the page turned by it, and the table's frame they make.
+// they show, the ink turned by it, and the table's frame they make. The gray
+// page is turned alike only when needed (turned_gray()).
 struct SolidLook {
-  cv::Mat gray, ink;  // the work images, deskewed and turned
+  cv::Mat ink;  // the work ink, deskewed and turned
+  double angle_deg;
   cv::Matx33d to_work;
   LineMasks masks;
   QuarterTurnEstimate qt;
   TableFrame frame;
 };
 
-SolidLook look_for_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx33d& to_work,
-                         double angle_deg, double dpi, double sheet_width,
-                         const GeometrySettings& s) {
-  // The caller's images are not written: turned copies are made.
-  SolidLook out{{}, {}, to_work, {}, {}, {}};
+SolidLook look_for_rules(const cv::Mat& ink, const cv::Matx33d& to_work, double angle_deg,
+                         double dpi, double sheet_width, const GeometrySettings& s) {
+  // The caller's ink is not written: turned copies are made.
+  SolidLook out{{}, angle_deg, to_work, {}, {}, {}};
   if (angle_deg != 0.0) {
-    rotate_page(gray, ink, angle_deg, out.gray, out.ink, out.to_work);
+    rotate_page(ink, angle_deg, out.ink, out.to_work);
   } else {
-    out.gray = gray;
     out.ink = ink;
   }
   out.masks = find_line_masks(out.ink, dpi, s.table);
@@ -239,11 +261,9 @@ SolidLook look_for_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx
                 out.qt.turn ? "lines run vertically, turned a quarter" : "lines run horizontally",
                 out.qt.confidence);
   if (out.qt.turn) {
-    if (angle_deg == 0.0) {  // still the caller's pixels, which cv::rotate may write in place
-      out.gray = gray.clone();
-      out.ink = ink.clone();
-    }
-    quarter_turn({&out.gray, &out.ink}, out.to_work);
+    // Still the caller's pixels, which cv::rotate may write in place.
+    if (angle_deg == 0.0) out.ink = ink.clone();
+    quarter_turn({&out.ink}, out.to_work);
     out.masks = find_line_masks(out.ink, dpi, s.table);
   }
   out.frame = find_table_frame(out.masks, dpi, s.table, sheet_width);
@@ -254,19 +274,19 @@ SolidLook look_for_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx
 // ones (RuleStyle::Faint). A 1-bit scan may have broken a faint or thin
 // print's rules into dashes shorter than a letter's stroke, a photo's
 // perspective slanted them; faint rules may also show a quarter turn the
-// solid ones did not (then tried on turned copies of `gray` and `ink`).
+// solid ones did not (then tried on a turned copy of `ink`).
 struct FaintLook {
   TableFrame frame;
   LineMasks masks;
   QuarterTurnEstimate qt;
-  cv::Mat gray, ink;  // the work images, turned if qt says so
+  cv::Mat ink;  // the work ink, turned if qt says so
   cv::Matx33d to_work;
 };
 
-FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv::Matx33d& to_work,
+FaintLook look_for_faint_rules(const cv::Mat& ink, const cv::Matx33d& to_work,
                                const QuarterTurnEstimate& qt, double dpi, double sheet_width,
                                const GeometrySettings& s) {
-  FaintLook out{{}, find_line_masks(ink, dpi, s.table, RuleStyle::Faint), qt, gray, ink, to_work};
+  FaintLook out{{}, find_line_masks(ink, dpi, s.table, RuleStyle::Faint), qt, ink, to_work};
   // The quarter turn again, from the faint rules: when the solid look made
   // none, or made one it was not sure of (then undone if the faint rules run
   // across the turned page).
@@ -274,13 +294,12 @@ FaintLook look_for_faint_rules(const cv::Mat& gray, const cv::Mat& ink, const cv
     const QuarterTurnEstimate again =
         estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, ink, s.orient);
     if (again.turn) {
-      out.gray = gray.clone();
       out.ink = ink.clone();
       if (qt.turn) {
-        quarter_turn_back({&out.gray, &out.ink}, out.to_work);
+        quarter_turn_back({&out.ink}, out.to_work);
         out.qt = {false, again.confidence};
       } else {
-        quarter_turn({&out.gray, &out.ink}, out.to_work);
+        quarter_turn({&out.ink}, out.to_work);
         out.qt = again;
       }
       out.masks = find_line_masks(out.ink, dpi, s.table, RuleStyle::Faint);
@@ -361,19 +380,18 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
 
   // 4. Quarter turn, from the long rules (or the text lines), and 5. the
   // table's frame.
-  SolidLook look = look_for_rules(gray, ink, to_work, angle, dpi, sheet_width, s);
+  SolidLook look = look_for_rules(ink, to_work, angle, dpi, sheet_width, s);
   // A skew the estimate was unsure of is still tried when no table lies on
   // the page as it is: rules 5 degrees off the rows are no long lines (train
   // seed 132 env0145_p2, a phone photo on a dark desk, was taken for a letter).
   // The frame found on the page so turned is the check.
   constexpr double kRetrySkewDeg = 0.5;
   if (!look.frame.found && angle == 0.0 && std::abs(skew.angle_deg) >= kRetrySkewDeg) {
-    SolidLook turned = look_for_rules(gray, ink, to_work, skew.angle_deg, dpi, sheet_width, s);
+    SolidLook turned = look_for_rules(ink, to_work, skew.angle_deg, dpi, sheet_width, s);
     spdlog::debug("deskew: {:.2f}° tried after all: the table {}", skew.angle_deg,
                   turned.frame.found ? "is found, the angle is kept" : "is not found either");
     if (turned.frame.found) look = std::move(turned);
   }
-  gray = look.gray;
   ink = look.ink;
   to_work = look.to_work;
   LineMasks masks = std::move(look.masks);
@@ -387,7 +405,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   bool ruled = frame.ruled;
   // A blank page (ink under the classifier's bound) has no faint table either.
   if (!frame.found && ink_share >= s.classify.blank_max_ink) {
-    FaintLook faint = look_for_faint_rules(gray, ink, to_work, qt, dpi, sheet_width, s);
+    FaintLook faint = look_for_faint_rules(ink, to_work, qt, dpi, sheet_width, s);
     spdlog::debug("table: not found ({}); as faint rules{}: {} ({} rules{})", frame.reason,
                   faint.qt.turn == qt.turn ? ""
                   : qt.turn                ? ", the quarter turn undone"
@@ -399,7 +417,6 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       frame = faint.frame;
       masks = std::move(faint.masks);
       rule_style = RuleStyle::Faint;
-      gray = faint.gray;
       ink = faint.ink;
       to_work = faint.to_work;
       qt = faint.qt;
@@ -461,6 +478,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     g.rotation_confidence = ht.confidence;
   }
   g.rotation_deg = rotation % 360;
+  // The gray page turned as the work ink was, now that its table's cells are cut from it.
+  if (frame.found) gray = turned_gray(gray, look.angle_deg, qt.turn);
 
   if (debug.enabled() && frame.found) {
     cv::Mat canvas = draw_debug(gray);
