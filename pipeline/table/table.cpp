@@ -179,6 +179,11 @@ namespace {
 // Rows are printed at least this far apart: 11 mm at 90 % is 0.39 in; lines
 // of 12-point text are about 0.2 in apart.
 constexpr double kMinRowPitchIn = 0.3;
+// The header row is 0.35 to 1.15 data rows tall (a data row's height and
+// perspective's 15 %). A table has at most kMaxRules: a header rule and the
+// 10 rules of its 9 rows.
+constexpr double kHeaderMin = 0.35, kHeaderMax = 1.15;
+constexpr size_t kMaxRules = 11;
 
 // The column split is printed 50-75 % across the table (25-50 % upside down).
 constexpr double kPrintedSplitMin = 0.25, kPrintedSplitMax = 0.75;
@@ -463,8 +468,6 @@ TableFrame frame_without_split(const std::vector<Segment>& family, const Compone
       rules.push_back(sg);
     }
   }
-  constexpr double kHeaderMin = 0.35, kHeaderMax = 1.15;
-  constexpr size_t kMaxRules = 11;  // a header rule and the 10 rules of the 9 rows
   const Segment* header = nullptr;
   for (const Segment& sg : family) {
     const double up = (rules.front().y - sg.y) / pick->pitch;
@@ -580,9 +583,7 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   // rules: a rule just past its run is still the table's when it keeps the
   // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
   // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
-  constexpr double kSpacingTolerance = 0.15, kHeaderMin = 0.35;
-  // kMaxRules: a header rule and the 10 rules of the 9 rows.
-  constexpr size_t kMaxRules = 11;
+  constexpr double kSpacingTolerance = 0.15;
   auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
   while (first < best.size() && last + 1 < best.size() && last - first + 1 < kMaxRules &&
          std::abs(gap_rows(last) - 1) <= kSpacingTolerance) {
@@ -592,7 +593,7 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   // data row's (the header is not there yet).
   if (first > 0 && first < last && last - first + 1 < kMaxRules &&
       std::abs(gap_rows(first) - 1) <= kSpacingTolerance && gap_rows(first - 1) >= kHeaderMin &&
-      gap_rows(first - 1) <= 1 + kSpacingTolerance) {
+      gap_rows(first - 1) <= kHeaderMax) {
     --first;
   }
   for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
