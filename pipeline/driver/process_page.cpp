@@ -8,6 +8,7 @@
 #include "classify/page_kind_net.h"
 #include "core/errors.h"
 #include "dedup/rescan.h"
+#include "driver/read_codes.h"
 #include "geometry/geometry.h"
 #include "recognize/crnn_recognizer.h"
 #include "recognize/settings.h"
@@ -55,7 +56,8 @@ class SheetProcessor : public PageProcessor {
             settings.decision.min_code_confidence.value_or(recognizer->accept_threshold())),
         recognizer_(std::move(recognizer)),
         kind_net_(std::move(kind_net)),
-        signed_net_(std::move(signed_net)) {}
+        signed_net_(std::move(signed_net)),
+        code_reader_(*recognizer_) {}
 
   PageOutcome process(const PageImage& page, DebugWriter& debug) override {
     PageOutcome out;
@@ -72,11 +74,12 @@ class SheetProcessor : public PageProcessor {
       out.rows = rows_for_unread_sheet(out.geometry.reason);
       return out;
     }
-    // 2. Each row's postal code, read from the original pixels.
+    // 2. Each row's postal code, read from the original pixels (an inkless
+    // cell as blank paper).
     out.rows.reserve(kRowsPerSheet);
     for (int i = 0; i < kRowsPerSheet; ++i) {
       const RowGeometry& row = out.geometry.rows[i];
-      const PostalReading reading = recognizer_->read(cut_cell(page.gray, row.code_cell));
+      const PostalReading reading = code_reader_.read(page.gray, row);
       // 3. Accept, or send to a person with the reason.
       out.rows.push_back(decide_row(
           i + 1, row, reading, settings_.geometry.signature.good_confidence, min_code_confidence_));
@@ -97,6 +100,7 @@ class SheetProcessor : public PageProcessor {
   std::unique_ptr<PostalRecognizer> recognizer_;
   std::unique_ptr<PageKindNet> kind_net_;
   std::unique_ptr<SignedNet> signed_net_;
+  CodeCellReader code_reader_;
 };
 
 }  // namespace

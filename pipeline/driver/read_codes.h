@@ -1,0 +1,31 @@
+// Reading the rows' postal codes from the original scan.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <optional>
+
+#include "core/types.h"
+#include "recognize/recognizer.h"
+
+namespace petiscan {
+
+// Reads a row's postal-code cell, cut from the original scan at full quality.
+// A cell in which the geometry saw no ink once the rules and specks were
+// removed (RowGeometry::code_ink == 0: about a third of a sheet's cells, the
+// empty rows) holds no code a person could read either: it gets the
+// recognizer's reading of blank paper, computed once, without running the
+// network on it. Not thread-safe: one per worker, as the recognizer.
+class CodeCellReader {
+ public:
+  explicit CodeCellReader(PostalRecognizer& recognizer) : recognizer_(recognizer) {}
+  PostalReading read(const cv::Mat& original_gray, const RowGeometry& row);
+  int cells_read() const { return read_; }
+  int cells_of_paper() const { return paper_cells_; }
+
+ private:
+  PostalRecognizer& recognizer_;
+  std::optional<PostalReading> paper_;
+  int read_ = 0, paper_cells_ = 0;
+};
+
+}  // namespace petiscan
