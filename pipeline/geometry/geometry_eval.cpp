@@ -14,6 +14,9 @@
 //   geometry_review_rate   signature pages sent to review for geometry
 //                          (table not found, or orientation not trusted)
 //   rows_low_confidence    rows whose signed decision goes to review
+//   code_cells_inkless     rows of tables found whose code cell has no ink
+//                          once rules and specks are removed (code_ink 0) ...
+//   codes_in_inkless_cells ... and of them, rows whose truth has a code
 //   residual_skew_median   |skew found - _gen skew|, flatbed pages, degrees
 //   edge_angle_median      angle between the found and the true top edge of
 //                          the data area (row 1's top rule), every sheet, degrees
@@ -159,6 +162,7 @@ int main(int argc, char** argv) {
 
   int pages = 0, kind_ok = 0, sheets = 0, rot_ok = 0, count_exact = 0, review = 0;
   int rows = 0, rows_ok = 0, rows_low = 0;
+  int code_cells_inkless = 0, codes_in_inkless_cells = 0;  // code_ink == 0, and of them with a code
   double ms_total = 0;
   std::vector<double> skew_residual, edge_residual, corner_err;
   std::map<std::string, int> kind_confusion;
@@ -223,6 +227,13 @@ int main(int argc, char** argv) {
           rows_ok += ok;
           wrong_rows += !ok;
           rows_low += g.rows[r].signed_confidence < settings.signature.good_confidence;
+          if (g.rows[r].code_ink == 0) {
+            ++code_cells_inkless;
+            if (tp["rows"][r]["postal_code"].is_string()) {
+              ++codes_in_inkless_cells;
+              errors += " code_without_ink " + std::to_string(r + 1);
+            }
+          }
         }
         rows += kRowsPerSheet;
         if (!cells_dir.empty() && g.table_found) {
@@ -303,6 +314,8 @@ int main(int argc, char** argv) {
       {"sheet_count_exact", share(count_exact, sheets)},
       {"geometry_review_rate", share(review, sheets)},
       {"rows_low_confidence", share(rows_low, rows)},
+      {"code_cells_inkless", code_cells_inkless},
+      {"codes_in_inkless_cells", codes_in_inkless_cells},
       {"residual_skew_median", median(skew_residual)},
       {"residual_skew_p95", percentile(skew_residual, 0.95)},
       {"edge_angle_median", median(edge_residual)},
