@@ -19,13 +19,10 @@ class CodeCellReader {
  public:
   explicit CodeCellReader(PostalRecognizer& recognizer) : recognizer_(recognizer) {}
   PostalReading read(const cv::Mat& original_gray, const RowGeometry& row);
-  int cells_read() const { return read_; }
-  int cells_of_paper() const { return paper_cells_; }
 
  private:
   PostalRecognizer& recognizer_;
   std::optional<PostalReading> paper_;
-  int read_ = 0, paper_cells_ = 0;
 };
 
 }  // namespace petiscan
