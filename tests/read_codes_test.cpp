@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -13,7 +12,6 @@
 #include "geometry/settings.h"
 #include "recognize/crnn_recognizer.h"
 #include "support/draw_sheet.h"
-#include "support/test_support.h"
 
 namespace petiscan {
 namespace {
