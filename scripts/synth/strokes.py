@@ -193,10 +193,12 @@ def draw(strokes: Strokes, rng: np.random.Generator, pen: dict) -> tuple[np.ndar
             continue
         # Pressure: the width follows a slow random curve along the stroke.
         widths = w * (1.0 + pen["pressure"] * _smooth_noise(len(q), rng, 1.0, corr=12)[:, 0])
-        widths = np.clip(widths, 1.0, 2.5 * w)
-        for k in range(len(q) - 1):
-            cv2.line(img, tuple(int(v) for v in q[k]), tuple(int(v) for v in q[k + 1]), 255,
-                     max(1, int(round(widths[k]))), cv2.LINE_AA, shift)
+        widths = np.maximum(1, np.rint(np.clip(widths, 1.0, 2.5 * w)[:-1])).astype(int)
+        # The width changes slowly, so the stroke is a few runs of one width:
+        # one polyline per run (round joints, as segment-by-segment lines).
+        cuts = np.flatnonzero(np.diff(widths)) + 1
+        for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [len(widths)]])):
+            cv2.polylines(img, [q[a:b + 1]], False, 255, int(widths[a]), cv2.LINE_AA, shift)
     return img, int(y0)
 
 
