@@ -24,6 +24,13 @@ Fine-tuning on cells cut by the pipeline itself (training seeds only):
 
 mixes those cells (share --p-cut) with the synthetic ones, so the network also
 sees the crop margins, rule remnants and resampling of real cuts.
+
+From the committed model (its checkpoints are not committed, only its export):
+
+  scripts/train_recognizer.py --init-onnx models/postal_crnn.onnx --lr 4e-4 --minutes 40 ...
+
+reads the exported weights back (BatchNorms rebuilt from training cells, so the
+network computes what the export computes) and fine-tunes them.
 Calibration (threshold, reliability) is added to the JSON afterwards by
 scripts/calibrate_recognizer.py.
 """
@@ -89,6 +96,64 @@ class CRNN(nn.Module):
         f = f + self.t1(f)
         f = f + self.t2(f)
         return self.head(self.drop(f))
+
+
+def load_onnx_weights(model: CRNN, onnx_path: pathlib.Path, x: torch.Tensor) -> None:
+    """Loads an exported model's weights (as cv2.dnn reads them) into `model`.
+
+    The export folds each BatchNorm into its convolution (weight and bias). To
+    fine-tune with batch statistics, each BatchNorm is rebuilt from data: with
+    the folded convolution's output on batch `x` having per-channel mean m and
+    standard deviation s, the layer gets gamma = s, beta = m + bias and running
+    statistics (m, s^2), so it computes the folded function in eval mode and,
+    on batches like `x`, in training mode too."""
+    net = cv2.dnn.readNetFromONNX(str(onnx_path))
+    blobs = {}
+    for name in net.getLayerNames():
+        layer = net.getLayer(name)
+        if layer.type == "Convolution":
+            # "onnx_node!/features/features.4/Conv" -> "features.4"; "/head/Conv" -> "head"
+            key = name.split("!/")[-1].rsplit("/", 1)[0].split("/")[-1]
+            blobs[key] = [torch.from_numpy(np.asarray(b, np.float32)) for b in layer.blobs]
+    convs = [(f"features.{i}", model.features[i], model.features[i + 1])
+             for i, m in enumerate(model.features) if isinstance(m, nn.Conv2d)]
+    convs += [("t1.0", model.t1[0], model.t1[1]), ("t2.0", model.t2[0], model.t2[1])]
+    missing = [k for k, _, _ in convs + [("head", None, None)] if k not in blobs]
+    if missing:
+        raise SystemExit(f"train_recognizer: {onnx_path}: no convolution {', '.join(missing)} "
+                         f"(not a postal_crnn export of this architecture)")
+    grabbed = {}
+    hooks = [conv.register_forward_hook(lambda mod, inp, out, k=k: grabbed.__setitem__(k, out.detach()))
+             for k, conv, _ in convs]
+    with torch.no_grad():
+        for key, conv, bn in convs:
+            w, b = blobs[key]
+            if tuple(w.shape) != tuple(conv.weight.shape):
+                raise SystemExit(f"train_recognizer: {onnx_path}: {key} has shape {tuple(w.shape)}, "
+                                 f"this CRNN {tuple(conv.weight.shape)}")
+            conv.weight.copy_(w)
+            bn.weight.fill_(1.0)
+            bn.bias.copy_(b.reshape(-1))
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+        w, b = blobs["head"]
+        model.head.weight.copy_(w)
+        model.head.bias.copy_(b.reshape(-1))
+        model.eval()
+        # Layer by layer, so each BatchNorm is rebuilt from the inputs the
+        # already rebuilt layers before it give (same function in eval mode).
+        for key, conv, bn in convs:
+            model(x)
+            out = grabbed[key]
+            m = out.mean(dim=(0, 2, 3))
+            sd = out.std(dim=(0, 2, 3)).clamp_min(1e-3)
+            bias = bn.bias.clone()
+            bn.weight.copy_(sd)
+            bn.bias.copy_(m + bias)
+            bn.running_mean.copy_(m)
+            bn.running_var.copy_(sd * sd - bn.eps)
+    for h in hooks:
+        h.remove()
 
 
 def load_cut_cells(dirs: list[pathlib.Path]) -> list[tuple[np.ndarray, str]]:
@@ -326,6 +391,9 @@ def main():
     ap.add_argument("--resume", type=pathlib.Path, help="checkpoint to continue from")
     ap.add_argument("--init", type=pathlib.Path,
                     help="start from this checkpoint's weights (new optimizer and schedule)")
+    ap.add_argument("--init-onnx", type=pathlib.Path,
+                    help="start from an exported model's weights (e.g. models/postal_crnn.onnx), "
+                         "its BatchNorms rebuilt from training cells")
     ap.add_argument("--lr", type=float, default=BASE_LR, help="peak learning rate")
     ap.add_argument("--cut-cells", type=pathlib.Path, nargs="*", default=[],
                     help="petiscan-geometry-eval --cells-out folders to mix in")
@@ -367,6 +435,15 @@ def main():
         model.load_state_dict(ck["model"])
         init_facts = ck["facts"]
         print(f"init: weights of {args.init} ({init_facts})", flush=True)
+    if args.init_onnx:
+        if args.init or args.resume:
+            raise SystemExit("train_recognizer: --init-onnx with --init or --resume: choose one start")
+        x, _ = validation_set(seed=20_000 + args.seed, n=256)
+        load_onnx_weights(model, args.init_onnx, x)
+        meta = args.init_onnx.with_suffix(".json")
+        init_facts = json.loads(meta.read_text()).get("training", {}) if meta.exists() else {}
+        init_facts = {"onnx": str(args.init_onnx), "training": init_facts}
+        print(f"init: weights of {args.init_onnx}", flush=True)
     cut = load_cut_cells(args.cut_cells)
     if cut:
         print(f"cut cells: {len(cut)} from {', '.join(map(str, args.cut_cells))}, "
@@ -416,7 +493,7 @@ def main():
                     "seconds": spent0 + time.time() - start, "facts": facts}, ckpt_dir / f"{tag}.pt")
         print(f"checkpoint {tag}: {facts}", flush=True)
 
-    tag = "finetune" if args.init else "last"  # never overwrite the run fine-tuned from
+    tag = "finetune" if args.init or args.init_onnx else "last"  # never overwrite the run fine-tuned from
     model.train()
     for x, targets, lengths, codes in loader:
         elapsed = time.time() - start
