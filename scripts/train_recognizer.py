@@ -107,7 +107,10 @@ def load_onnx_weights(model: CRNN, onnx_path: pathlib.Path, x: torch.Tensor) -> 
     standard deviation s, the layer gets gamma = s, beta = m + bias and running
     statistics (m, s^2), so it computes the folded function in eval mode and,
     on batches like `x`, in training mode too."""
-    net = cv2.dnn.readNetFromONNX(str(onnx_path))
+    try:
+        net = cv2.dnn.readNetFromONNX(str(onnx_path))
+    except cv2.error as e:
+        raise SystemExit(f"train_recognizer: {onnx_path}: not a readable ONNX model ({e.msg.strip()})")
     blobs = {}
     for name in net.getLayerNames():
         layer = net.getLayer(name)
