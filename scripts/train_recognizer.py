@@ -31,6 +31,7 @@ From the committed model (its checkpoints are not committed, only its export):
 
 reads the exported weights back (BatchNorms rebuilt from training cells, so the
 network computes what the export computes) and fine-tunes them.
+
 Calibration (threshold, reliability) is added to the JSON afterwards by
 scripts/calibrate_recognizer.py.
 """
@@ -488,8 +489,9 @@ def main():
             facts["pool"] = {"cells": args.pool, "schedule_steps": args.steps,
                              "augmentation": "train_recognizer.py: augment_small"}
             facts["total_minutes"] = round((time.time() - t_begin) / 60, 1)
-        if cut:
+        if init_facts:
             facts["fine_tuned_from"] = init_facts
+        if cut:
             facts["cut_cells"] = {"cells": len(cut), "share": args.p_cut,
                                   "from": [str(d) for d in args.cut_cells]}
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "seen": seen,
