@@ -596,6 +596,39 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
       gap_rows(first - 1) <= kHeaderMax) {
     --first;
   }
+  // The frame's sides drawn from one rule to the next make both the table's,
+  // however broken the split or the rules between (train seed 301 env0032, a
+  // 1-bit scan of dashed rules: the split's run ended at the fifth row, the
+  // solid bottom rule four rows below was left out).
+  auto sides_join = [&](size_t a, size_t b) {
+    const Segment &upper = best[a], &lower = best[b];
+    const int ya = static_cast<int>(std::lround(upper.y)) + 2;
+    const int yb = static_cast<int>(std::lround(lower.y)) - 2;
+    if (yb <= ya) return false;
+    // A dashed rule may end a dash short of the side: kSideSlack of the width.
+    constexpr double kSideSlack = 0.015;
+    const int slack = std::max(3, static_cast<int>(kSideSlack * w));
+    int joined = 0;
+    for (int y = ya; y <= yb; ++y) {
+      const double t = (y - upper.y) / std::max(1.0, lower.y - upper.y);
+      const uchar* row = masks.vertical.ptr<uchar>(y);
+      auto inked = [&](double x) {
+        const int c = static_cast<int>(std::lround(x));
+        for (int xx = std::max(0, c - slack); xx <= std::min(w - 1, c + slack); ++xx)
+          if (row[xx]) return true;
+        return false;
+      };
+      joined += inked(upper.x0 + t * (lower.x0 - upper.x0)) &&
+                inked(upper.x1 - 1 + t * (lower.x1 - upper.x1));
+    }
+    constexpr double kSideCover = 0.9;
+    return joined >= kSideCover * (yb - ya + 1);
+  };
+  if (first < best.size()) {
+    while (last + 1 < best.size() && last - first + 1 < kMaxRules && sides_join(last, last + 1))
+      ++last;
+    while (first > 0 && last - first + 1 < kMaxRules && sides_join(first - 1, first)) --first;
+  }
   for (size_t i = first; i <= last && i < best.size(); ++i) inside.push_back(best[i]);
   if (inside.size() < static_cast<size_t>(s.min_rules)) {
     if (!split_spans_family) return frame_without_split(best, parts, w, dpi);
