@@ -406,12 +406,22 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
   // the page as it is: rules 5 degrees off the rows are no long lines (train
   // seed 132 env0145_p2, a phone photo on a dark desk, was taken for a letter).
   // The frame found on the page so turned is the check.
+  // So is it when the frame found holds fewer rules than a table's
+  // (kWholeTableRules: its 9 rows and the header's top), a part of the table
+  // whose rules run straight enough at that skew (train seed 301
+  // env0180_p3, a dithered scan 2.6 degrees off: 6 rules of 11).
   constexpr double kRetrySkewDeg = 0.5;
-  if (!look.frame.found && angle == 0.0 && std::abs(skew.angle_deg) >= kRetrySkewDeg) {
+  constexpr int kWholeTableRules = 10;
+  if ((!look.frame.found || look.frame.rules < kWholeTableRules) && angle == 0.0 &&
+      std::abs(skew.angle_deg) >= kRetrySkewDeg) {
     SolidLook turned = look_for_rules(ink, to_work, skew.angle_deg, dpi, sheet_width, s);
+    const bool better =
+        turned.frame.found && (!look.frame.found || turned.frame.rules > look.frame.rules);
     spdlog::debug("deskew: {:.2f}° tried after all: the table {}", skew.angle_deg,
-                  turned.frame.found ? "is found, the angle is kept" : "is not found either");
-    if (turned.frame.found) look = std::move(turned);
+                  better             ? "is found, the angle is kept"
+                  : look.frame.found ? "is found no better, the angle is not kept"
+                                     : "is not found either");
+    if (better) look = std::move(turned);
   }
   ink = look.ink;
   to_work = look.to_work;
