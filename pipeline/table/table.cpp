@@ -107,8 +107,9 @@ void long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, int across
 }
 
 // Dashes of a dotted rule, lying along rows: pieces of ink at most
-// kDashThicknessIn thick (across the rule), shorter than a letter's stroke
-// along it, with no other ink within kClearIn above or below. Text's flat
+// kDashThicknessIn thick (across the rule), shorter than two letters'
+// strokes along it (a 1-bit scan's dash of a faint rule may be 0.1 in long,
+// train seed 301 env0174), with no other ink within kClearIn above or below. Text's flat
 // pieces (dots, accents, the bars of letters a dark 1-bit scan broke) sit
 // next to its letters.
 cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
@@ -118,7 +119,7 @@ cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
   const Components parts = find_components(ink);
   const cv::Mat out = parts.paint([&](int i) {
     const Component& c = parts.items[static_cast<size_t>(i)];
-    return c.height() <= thickness && c.width() >= 2 && c.width() < stroke ? 255 : 0;
+    return c.height() <= thickness && c.width() >= 2 && c.width() < 2 * stroke ? 255 : 0;
   });
   constexpr double kClearIn = 0.02;
   const int clear = std::max(1, static_cast<int>(std::lround(kClearIn * dpi)));
@@ -140,12 +141,13 @@ void rules_along_rows(const cv::Mat& ink, double dpi, int stroke, int bridge, in
              transposed);
   if (style == RuleStyle::Faint) {
     // A dotted rule's gaps are about as long as its dashes; where two dotted
-    // rules cross, their dashes make a blob (not flat) and the gap is longer:
-    // kDashGapIn.
-    constexpr double kDashGapIn = 0.2;
-    // Dashes cover about half of a dotted rule's length; the dots of a
-    // dithered or noisy scan, joined across such gaps, far less.
-    constexpr double kMinDashCover = 0.4;
+    // rules cross, their dashes make a blob (not flat) and the gap is longer;
+    // what a 1-bit scan leaves of a faint rule may be dashes of 0.1 in every
+    // 0.35 in (train seed 301 env0174): kDashGapIn.
+    constexpr double kDashGapIn = 0.3;
+    // Dashes cover a quarter to a half of a dotted rule's length; the dots of
+    // a dithered or noisy scan, joined across such gaps, less.
+    constexpr double kMinDashCover = 0.25;
     long_lines(flat_dashes(ink, dpi, stroke), 1, odd(kDashGapIn * dpi), keep, kFaintAcross,
                kMinDashCover, out, transposed);
   }
