@@ -101,12 +101,9 @@ cv::Mat binarize(const cv::Mat& gray, double dpi, const GeometrySettings& s) {
 // The sheet of paper on the image: the largest bright region (Otsu's
 // threshold, on a quarter-size copy), its holes (print, stains) filled, pulled
 // in by kSheetMarginIn. The whole image when no such region covers at least
-// kMinSheetShare of it (a page scanned to its edges, a very dark scan). A
-// phone photo's sheet may fill less than half the picture (train seed 300
-// env0086_p2: 46 %, its shadowed corner cut off; taken as the whole photo,
-// the table's rules were measured against the photo's width).
+// kMinSheetShare of it (a page scanned to its edges, a very dark scan).
 cv::Mat sheet_mask(const cv::Mat& gray, double dpi) {
-  constexpr double kSheetMarginIn = 0.06, kMinSheetShare = 0.3;
+  constexpr double kSheetMarginIn = 0.06, kMinSheetShare = 0.5;
   cv::Mat small, bright;
   cv::resize(gray, small, cv::Size(), 0.25, 0.25, cv::INTER_AREA);
   cv::threshold(small, bright, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
@@ -237,25 +234,6 @@ cv::Mat turned_gray(const cv::Mat& gray, double angle_deg, bool quarter) {
   return turned;
 }
 
-// The quarter turn from the rules in `masks`, thin lines only: the dark band
-// along a phone photo's sheet (the desk's edge, several times a rule's
-// thickness) outweighed the rules of a table turned on its page (train seed
-// 300 env0086_p2: "lines run horizontally" from the sheet's long edges).
-QuarterTurnEstimate quarter_turn_from_rules(const LineMasks& masks, const cv::Mat& ink, double dpi,
-                                            const GeometrySettings& s) {
-  const double max_thickness = s.table.max_rule_thickness_in * dpi + 3;  // + the mask's dilation
-  auto thin = [&](const cv::Mat& mask, bool vertical) {
-    const Components parts = find_components(mask);
-    return parts.paint([&](int i) {
-      const Component& c = parts.items[static_cast<size_t>(i)];
-      const double length = vertical ? c.height() : c.width();
-      return static_cast<double>(c.area) / length <= max_thickness ? 255 : 0;
-    });
-  };
-  return estimate_quarter_turn(thin(masks.horizontal, false), thin(masks.vertical, true), ink,
-                               s.orient);
-}
-
 // The solid rules of the page deskewed by `angle_deg`: the quarter turn
 // they show, the ink turned by it, and the table's frame they make. The gray
 // page is turned alike only when needed (turned_gray()).
@@ -278,7 +256,7 @@ SolidLook look_for_rules(const cv::Mat& ink, const cv::Matx33d& to_work, double 
     out.ink = ink;
   }
   out.masks = find_line_masks(out.ink, dpi, s.table);
-  out.qt = quarter_turn_from_rules(out.masks, out.ink, dpi, s);
+  out.qt = estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, out.ink, s.orient);
   spdlog::debug("orientation: {} (confidence {:.2f})",
                 out.qt.turn ? "lines run vertically, turned a quarter" : "lines run horizontally",
                 out.qt.confidence);
@@ -313,7 +291,8 @@ FaintLook look_for_faint_rules(const cv::Mat& ink, const cv::Matx33d& to_work,
   // none, or made one it was not sure of (then undone if the faint rules run
   // across the turned page).
   if (!qt.turn || qt.confidence < s.orient.good_confidence) {
-    const QuarterTurnEstimate again = quarter_turn_from_rules(out.masks, ink, dpi, s);
+    const QuarterTurnEstimate again =
+        estimate_quarter_turn(out.masks.horizontal, out.masks.vertical, ink, s.orient);
     if (again.turn) {
       out.ink = ink.clone();
       if (qt.turn) {
@@ -604,11 +583,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     }
     ink_share = writing / std::max(1, sheet_area);
   }
-  // A table's frame found (rules sharing their ends, a column split) whose
-  // rows could not be told is a sheet's, for a person to read: not a letter
-  // (train seed 300 env0086_p2, a phone photo with broken rules and a fold).
   const KindEstimate kind =
-      classify_page(ink_share, g.table_found, ruled || frame.found, g.table_confidence, s.classify);
+      classify_page(ink_share, g.table_found, ruled, g.table_confidence, s.classify);
   g.kind = kind.kind;
   g.kind_confidence = kind.confidence;
   spdlog::debug("kind: {} (confidence {:.2f}, ink {:.2f} %)", to_string(g.kind), kind.confidence,
