@@ -412,6 +412,28 @@ TEST(Geometry, ASheetWhoseColumnSplitIsLostIsReadFromItsRules) {
   EXPECT_EQ(analyse(letter).kind, PageKind::Other);
 }
 
+TEST(Geometry, ATableWhoseBottomRulesAreLostStillGivesItsNineRows) {
+  // Faint print: the rules under rows 8 and 9 (the frame's bottom) and the
+  // three vertical rules beside those rows are gone (train seed 302
+  // env0006). The frame found ends two rows short under its header: it is
+  // extended down, not up.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  cv::Mat band = page(cv::Range(static_cast<int>(whole.rows[7].row.pts[0].y) + 4,
+                                static_cast<int>(whole.rows[8].row.pts[3].y) + 5),
+                      cv::Range(x0, x1));
+  const int erased = for_each_rule(
+      band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
+  ASSERT_GE(erased, 5);  // 2 rules and 3 vertical rules, 1 or 2 pixels each
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(signed_count(g), 5);
+  expect_rows_as(g, whole, 0.2);
+}
+
 TEST(Geometry, RulesLeftAsOnePixelInTwelveAreStillRead) {
   // A 1-px rule through a 1-bit scanner: one pixel in 12 left on every rule
   // and vertical rule (at 300 DPI: a dot every 0.04 in). The faint rules'

@@ -530,7 +530,24 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
           s.rows);
     };
     rectify_rows();
-    if (!layout.found && layout.missing_above > 0) {
+    // The header's height in rows, as the frame's rules show it at the
+    // straightened table's top: a header (0.35-0.85 of a row, not a whole
+    // one) says the frame's top is the table's.
+    const double top_gap = rotation >= 180 ? frame.bottom_gap_rows : frame.top_gap_rows;
+    constexpr double kHeaderMinRows = 0.35, kHeaderMaxRows = 0.85;
+    const bool header_on_top = top_gap >= kHeaderMinRows && top_gap <= kHeaderMaxRows;
+    if (!layout.found && layout.missing_above > 0 && header_on_top) {
+      // Then the rows missing are at its bottom (its last rules faint or
+      // broken: train seed 302 env0006, the frame ended two rows short, end
+      // gaps 0.65 and 2.00 rows): extended down to the header and 9 rows.
+      const double bottom = (top_gap + 9) * layout.row_height;
+      spdlog::debug("rows: the frame lacks {:.0f} px of rows at its bottom; extended",
+                    bottom - canon_gray.rows);
+      orig[2] =
+          apply(c2o, {static_cast<float>(s.rectify.canonical_width), static_cast<float>(bottom)});
+      orig[3] = apply(c2o, {0, static_cast<float>(bottom)});
+      rectify_rows();
+    } else if (!layout.found && layout.missing_above > 0) {
       // The frame lost its top (rule and split faint or broken): extended up
       // by the rows missing and kHeaderRows for the header, then read again.
       constexpr double kHeaderRows = 1.0;
