@@ -422,12 +422,45 @@ TEST(Geometry, ATableWhoseBottomRulesAreLostStillGivesItsNineRows) {
   ASSERT_TRUE(whole.table_found);
   const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
   const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  cv::Mat band = page(cv::Range(static_cast<int>(whole.rows[7].row.pts[0].y) + 4,
-                                static_cast<int>(whole.rows[8].row.pts[3].y) + 5),
-                      cv::Range(x0, x1));
+  // From the middle of row 8 (a row's box has a margin over its rules).
+  const int y0 = static_cast<int>((whole.rows[7].row.pts[0].y + whole.rows[7].row.pts[3].y) / 2);
+  cv::Mat band =
+      page(cv::Range(y0, static_cast<int>(whole.rows[8].row.pts[3].y) + 5), cv::Range(x0, x1));
   const int erased = for_each_rule(
       band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 5);  // 2 rules and 3 vertical rules, 1 or 2 pixels each
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(signed_count(g), 5);
+  expect_rows_as(g, whole, 0.2);
+}
+
+TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
+  // A 1-bit scan of a thin print (train seed 301 env0032): from row 6 down
+  // the column split and the rules under rows 6 to 8 are lost; the frame's sides
+  // and its bottom rule are whole. The sides, drawn from row 5's rule down
+  // to the bottom rule, make it the table's: the frame keeps its 9 rows.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  const int y1 = static_cast<int>(whole.rows[8].row.pts[3].y) + 5;
+  // From the middle of row 6 (a row's box has a margin over its rules).
+  const int y0 = static_cast<int>((whole.rows[5].row.pts[0].y + whole.rows[5].row.pts[3].y) / 2);
+  cv::Mat band = page(cv::Range(y0, y1), cv::Range(x0, x1));
+  constexpr int kSide = 12;  // the sides lie within 5 px of the band's ends
+  int rules = 0, split = 0;
+  for_each_rule(
+      band,
+      [&](int y) {
+        if (y < band.rows - kSide) band.row(y).setTo(255), ++rules;
+      },
+      [&](int x) {
+        if (x > kSide && x < band.cols - kSide) band.col(x).setTo(255), ++split;
+      });
+  ASSERT_GE(rules, 3);  // under rows 6 to 8, 1 or 2 pixels each
+  ASSERT_GE(split, 1);
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
   EXPECT_EQ(signed_count(g), 5);
