@@ -467,6 +467,39 @@ TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
   expect_rows_as(g, whole, 0.2);
 }
 
+TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
+  // A thin print through a 1-bit scanner (train seed 300 env0132_p3): the
+  // column split is lost, and so are the rules under rows 4, 5 and 6 (under
+  // heavy writing). Seven rules on one spacing with the header's rule off
+  // it still make the frame; the split is found in the writing.
+  cv::Mat page = test::draw_sheet(sheet_with(5));
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
+  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
+  auto middle = [&](int r) {
+    return static_cast<int>((whole.rows[r].row.pts[0].y + whole.rows[r].row.pts[3].y) / 2);
+  };
+  cv::Mat table = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  constexpr int kSide = 12;  // the frame's sides lie within 5 px of the band's ends
+  int split = 0;
+  for_each_rule(
+      table, [](int) {},
+      [&](int x) {
+        if (x > kSide && x < table.cols - kSide) table.col(x).setTo(255), ++split;
+      });
+  ASSERT_GE(split, 1);
+  cv::Mat middle_rows = page(cv::Range(middle(3), middle(6)), cv::Range(x0, x1));
+  int rules = 0;
+  for_each_rule(
+      middle_rows, [&](int y) { middle_rows.row(y).setTo(255), ++rules; }, [](int) {});
+  ASSERT_GE(rules, 3);  // under rows 4 to 6, 1 or 2 pixels each
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(signed_count(g), 5);
+  expect_rows_as(g, whole, 0.2);
+}
+
 TEST(Geometry, RulesLeftAsOnePixelInTwelveAreStillRead) {
   // A 1-px rule through a 1-bit scanner: one pixel in 12 left on every rule
   // and vertical rule (at 300 DPI: a dot every 0.04 in). The faint rules'
