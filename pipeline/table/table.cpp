@@ -109,9 +109,9 @@ void long_lines(const cv::Mat& ink, int stroke, int bridge, int keep, int across
 // Dashes of a dotted rule, lying along rows: pieces of ink at most
 // kDashThicknessIn thick (across the rule), shorter than two letters'
 // strokes along it (a 1-bit scan's dash of a faint rule may be 0.1 in long,
-// train seed 301 env0174), with no other ink within kClearIn above or below. Text's flat
-// pieces (dots, accents, the bars of letters a dark 1-bit scan broke) sit
-// next to its letters.
+// train seed 301 env0174), with no other ink within kClearIn above or below.
+// Text's flat pieces (dots, accents, the bars of letters a dark 1-bit scan
+// broke) sit next to its letters.
 cv::Mat flat_dashes(const cv::Mat& ink, double dpi, int stroke) {
   // A rule is 1-6 px thick at 300 DPI; binarising thickens it by a pixel or two.
   constexpr double kDashThicknessIn = 0.04;
@@ -440,8 +440,10 @@ std::optional<std::array<cv::Point2f, 4>> outer_corners(const std::vector<Segmen
 // No column split seen: a faint print's thin split lost while its longer
 // rules survived (train seed 130 env0144_p3: 10 rules, no split). The rules
 // alone make the frame when they say "table" loudly: at least kNoSplitRules
-// of them on one even spacing with few strays, and the header rule 0.35 to
-// 1.15 rows above the first when it is off that spacing. The split is then
+// of them on one even spacing with few strays (kNoSplitRulesWithHeader when
+// the header's rule is seen too), and the header's rule 0.35 to 1.15 rows
+// above the first, or below the last on an upside-down sheet, when it is off
+// that spacing. The split is then
 // looked for in the writing once the table is straightened (split_seen
 // false; split_fraction 0.5 gives no vote on the half turn).
 constexpr int kNoSplitRules = 9, kNoSplitRulesWithHeader = 7;
