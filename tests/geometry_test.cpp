@@ -258,13 +258,30 @@ TEST(Signed, AFaintScantRimIsAStainEvenAloneOnItsSheet) {
   EXPECT_TRUE(decide_signed(faint, s).is_signed);
 }
 
-// The part of `page` around its table's top, as `whole` (the page read
-// before any change) found it: from 1.5 rows above row 1 down to `bottom`.
-cv::Mat band_of(cv::Mat& page, const SheetGeometry& whole, int bottom) {
-  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
+// The part of `page` across its table (5 px past its sides), as `whole` (the
+// page read before any change) found it, from `top` down to `bottom`.
+cv::Mat table_rows(cv::Mat& page, const SheetGeometry& whole, int top, int bottom) {
   const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
   const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  return page(cv::Range(static_cast<int>(b0 - 1.5 * (b1 - b0)), bottom), cv::Range(x0, x1));
+  return page(cv::Range(top, bottom), cv::Range(x0, x1));
+}
+
+// The middle of row `r` (0-based) as `whole` found it (a row's box has a
+// margin over its rules: its top is above the rule).
+int row_middle(const SheetGeometry& whole, int r) {
+  return static_cast<int>((whole.rows[r].row.pts[0].y + whole.rows[r].row.pts[3].y) / 2);
+}
+
+// 5 px below the table as `whole` found it.
+int below_table(const SheetGeometry& whole) {
+  return static_cast<int>(whole.rows[8].row.pts[3].y) + 5;
+}
+
+// The part of `page` around its table's top, from 1.5 rows above row 1 down
+// to `bottom`.
+cv::Mat band_of(cv::Mat& page, const SheetGeometry& whole, int bottom) {
+  const float b0 = whole.rows[0].row.pts[0].y, b1 = whole.rows[1].row.pts[0].y;
+  return table_rows(page, whole, static_cast<int>(b0 - 1.5 * (b1 - b0)), bottom);
 }
 
 // Calls on_row(y) for each pixel row of `band` more than half inked (a rule),
@@ -309,7 +326,7 @@ SheetAndBand sheet_and_table_band() {
   SheetAndBand out{test::draw_sheet(sheet_with(5)), {}, {}};
   out.whole = analyse(out.page);
   if (out.whole.table_found) {
-    out.band = band_of(out.page, out.whole, static_cast<int>(out.whole.rows[8].row.pts[3].y) + 5);
+    out.band = band_of(out.page, out.whole, below_table(out.whole));
   }
   return out;
 }
@@ -420,12 +437,7 @@ TEST(Geometry, ATableWhoseBottomRulesAreLostStillGivesItsNineRows) {
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
-  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  // From the middle of row 8 (a row's box has a margin over its rules).
-  const int y0 = static_cast<int>((whole.rows[7].row.pts[0].y + whole.rows[7].row.pts[3].y) / 2);
-  cv::Mat band =
-      page(cv::Range(y0, static_cast<int>(whole.rows[8].row.pts[3].y) + 5), cv::Range(x0, x1));
+  cv::Mat band = table_rows(page, whole, row_middle(whole, 7), below_table(whole));
   const int erased = for_each_rule(
       band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 5);  // 2 rules and 3 vertical rules, 1 or 2 pixels each
@@ -443,12 +455,7 @@ TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
-  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  const int y1 = static_cast<int>(whole.rows[8].row.pts[3].y) + 5;
-  // From the middle of row 6 (a row's box has a margin over its rules).
-  const int y0 = static_cast<int>((whole.rows[5].row.pts[0].y + whole.rows[5].row.pts[3].y) / 2);
-  cv::Mat band = page(cv::Range(y0, y1), cv::Range(x0, x1));
+  cv::Mat band = table_rows(page, whole, row_middle(whole, 5), below_table(whole));
   constexpr int kSide = 12;  // the sides lie within 5 px of the band's ends
   int rules = 0, split = 0;
   for_each_rule(
@@ -475,12 +482,7 @@ TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
   cv::Mat page = test::draw_sheet(sheet_with(5));
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
-  const int x0 = static_cast<int>(whole.rows[0].row.pts[0].x) - 5;
-  const int x1 = static_cast<int>(whole.rows[0].row.pts[1].x) + 5;
-  auto middle = [&](int r) {
-    return static_cast<int>((whole.rows[r].row.pts[0].y + whole.rows[r].row.pts[3].y) / 2);
-  };
-  cv::Mat table = band_of(page, whole, static_cast<int>(whole.rows[8].row.pts[3].y) + 5);
+  cv::Mat table = band_of(page, whole, below_table(whole));
   constexpr int kSide = 12;  // the frame's sides lie within 5 px of the band's ends
   int split = 0;
   for_each_rule(
@@ -489,7 +491,7 @@ TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
         if (x > kSide && x < table.cols - kSide) table.col(x).setTo(255), ++split;
       });
   ASSERT_GE(split, 1);
-  cv::Mat middle_rows = page(cv::Range(middle(3), middle(6)), cv::Range(x0, x1));
+  cv::Mat middle_rows = table_rows(page, whole, row_middle(whole, 3), row_middle(whole, 6));
   int rules = 0;
   for_each_rule(
       middle_rows, [&](int y) { middle_rows.row(y).setTo(255), ++rules; }, [](int) {});
