@@ -429,6 +429,34 @@ TEST(Geometry, ASheetWhoseColumnSplitIsLostIsReadFromItsRules) {
   EXPECT_EQ(analyse(letter).kind, PageKind::Other);
 }
 
+// Erases the column split (and any other vertical rule) of `band` but not
+// the frame's sides, which lie within kSide px of its ends (see table_rows());
+// returns how many columns it erased.
+int erase_split(cv::Mat& band) {
+  constexpr int kSide = 12;
+  int erased = 0;
+  for_each_rule(
+      band, [](int) {},
+      [&](int x) {
+        if (x > kSide && x < band.cols - kSide) band.col(x).setTo(255), ++erased;
+      });
+  return erased;
+}
+
+// Erases the rules of `band` above its last kSide px (where a bottom rule
+// lies when the band ends 5 px under the table); returns how many rows.
+int erase_rules_above_bottom(cv::Mat& band) {
+  constexpr int kSide = 12;
+  int erased = 0;
+  for_each_rule(
+      band,
+      [&](int y) {
+        if (y < band.rows - kSide) band.row(y).setTo(255), ++erased;
+      },
+      [](int) {});
+  return erased;
+}
+
 TEST(Geometry, ATableWhoseBottomRulesAreLostStillGivesItsNineRows) {
   // Faint print: the rules under rows 8 and 9 (the frame's bottom) and the
   // three vertical rules beside those rows are gone (train seed 302
@@ -456,18 +484,8 @@ TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
   cv::Mat band = table_rows(page, whole, row_middle(whole, 5), below_table(whole));
-  constexpr int kSide = 12;  // the sides lie within 5 px of the band's ends
-  int rules = 0, split = 0;
-  for_each_rule(
-      band,
-      [&](int y) {
-        if (y < band.rows - kSide) band.row(y).setTo(255), ++rules;
-      },
-      [&](int x) {
-        if (x > kSide && x < band.cols - kSide) band.col(x).setTo(255), ++split;
-      });
-  ASSERT_GE(rules, 3);  // under rows 6 to 8, 1 or 2 pixels each
-  ASSERT_GE(split, 1);
+  ASSERT_GE(erase_rules_above_bottom(band), 3);  // under rows 6 to 8, 1 or 2 pixels each
+  ASSERT_GE(erase_split(band), 1);
   const SheetGeometry g = analyse(page);
   ASSERT_TRUE(g.table_found) << g.reason;
   EXPECT_EQ(signed_count(g), 5);
@@ -483,14 +501,7 @@ TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
   const SheetGeometry whole = analyse(page);
   ASSERT_TRUE(whole.table_found);
   cv::Mat table = band_of(page, whole, below_table(whole));
-  constexpr int kSide = 12;  // the frame's sides lie within 5 px of the band's ends
-  int split = 0;
-  for_each_rule(
-      table, [](int) {},
-      [&](int x) {
-        if (x > kSide && x < table.cols - kSide) table.col(x).setTo(255), ++split;
-      });
-  ASSERT_GE(split, 1);
+  ASSERT_GE(erase_split(table), 1);
   cv::Mat middle_rows = table_rows(page, whole, row_middle(whole, 3), row_middle(whole, 6));
   int rules = 0;
   for_each_rule(
