@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   const std::string usage =
       "usage: petiscan-geometry-eval SET_DIR [--list] [--only NAME] [--debug-dir DIR] "
       "[--cells-out DIR] [--signed-out DIR] [--thumbs-out DIR] [--no-kind-net] "
-      "[--no-signed-net] [--render-pdf]\n";
+      "[--no-signed-net] [--render-pdf] [--work-dpi DPI]\n";
   if (argc < 2 || argv[1][0] == '-') {
     std::cerr << usage;
     return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   fs::path signed_dir;  // --signed-out DIR: the signed net's views of each row, with their truth
   bool kind_net = true, use_signed_net = true;
   IngestSettings ingest;
+  GeometrySettings settings;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--list") {
@@ -136,6 +137,8 @@ int main(int argc, char** argv) {
       kind_net = false;
     } else if (a == "--no-signed-net") {
       use_signed_net = false;
+    } else if (a == "--work-dpi" && i + 1 < argc) {
+      settings.work_dpi = std::atof(argv[++i]);  // checked by validate()
     } else if (a == "--render-pdf") {
       ingest.pdf_direct_images = false;
     } else {
@@ -152,9 +155,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(only.empty() ? spdlog::level::warn : spdlog::level::debug);
   cv::setNumThreads(1);  // one core, as the speed target says
   const json truth = json::parse(std::ifstream(dir / "truth.json"));
-  GeometrySettings settings;
   settings.classify.thumbnail_every_page = !thumbs_dir.empty();
-  settings.validate();
+  try {
+    settings.validate();
+  } catch (const std::exception& e) {
+    std::cerr << "petiscan-geometry-eval: " << e.what() << "\n";
+    return 2;
+  }
   std::unique_ptr<PageKindNet> net;
   if (kind_net) net = std::make_unique<PageKindNet>(PETISCAN_DEFAULT_MODEL_DIR);
   std::unique_ptr<SignedNet> signed_net;
