@@ -423,6 +423,19 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
                   faint.frame.found ? "found" : "not found", faint.frame.rules,
                   faint.frame.reason.empty() ? "" : ", " + faint.frame.reason);
     debug.write("table", "faint-lines", faint.masks.horizontal | faint.masks.vertical);
+    // Neither look found rules making a frame: the table's outline alone
+    // (a 1-bit scan of a faint print may keep its thicker outer rules only),
+    // as faint rules, then as solid ones.
+    if (!faint.frame.found) {
+      faint.frame = find_outline_frame(faint.masks, dpi, s.table, sheet_width);
+      if (faint.frame.found) {
+        spdlog::debug("table: its outline alone, as faint rules");
+      } else if (TableFrame outline = find_outline_frame(masks, dpi, s.table, sheet_width);
+                 outline.found) {
+        spdlog::debug("table: its outline alone, as solid rules");
+        frame = outline;
+      }
+    }
     if (faint.frame.found) {
       frame = faint.frame;
       masks = std::move(faint.masks);
@@ -430,7 +443,7 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       ink = faint.ink;
       to_work = faint.to_work;
       qt = faint.qt;
-    } else if (!ruled) {
+    } else if (!ruled && !frame.found) {
       // Rules a 1-bit scan left as scattered dots show only in the ink per
       // row; per column too when the quarter turn is in doubt (the text
       // lines, which tell it without rules, are few or faint). Not otherwise:
@@ -559,6 +572,14 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       orig[0] = tl;
       orig[1] = tr;
       rectify_rows();
+    }
+    if (!layout.found && frame.outline_only) {
+      // No rules between the outline's ends: the rows under the header's words.
+      layout = rows_under_header(canon_ink, cm, std::nullopt, s.rows);
+      spdlog::debug("rows: the table's outline alone; rows under the header's words {}",
+                    layout.found ? "placed" : "not found either: no table");
+      // An outline without a header's words under its top is no table seen.
+      if (!layout.found) frame.found = false;
     }
     cv::Mat rules;
     cv::dilate(table_rules(cm, layout), rules, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));

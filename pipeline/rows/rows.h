@@ -53,4 +53,14 @@ struct RowLayout {
 RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks,
                     std::optional<double> split_fraction, const RowSettings& settings);
 
+// The rows of a table whose outline alone was seen (TableFrame::outline_only):
+// the header holds the first line of writing under the top edge and is 0.35
+// to 1.15 rows tall, the 9 rows share the rest down to the bottom edge. Of
+// the header heights allowed, those whose rules would cross the least
+// writing, and of them the middle of the widest run. Not found without such
+// a first line, or when the least writing crossed is over 4 % of it (a
+// paragraph's lines, not rows written in). Confidence 0.5: no rule confirms them.
+RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
+                            std::optional<double> split_fraction, const RowSettings& settings);
+
 }  // namespace petiscan

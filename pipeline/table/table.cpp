@@ -713,13 +713,11 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   return frame;
 }
 
-}  // namespace
-
-TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& s,
-                            double sheet_width) {
-  TableFrame frame;
-  const int w = masks.horizontal.cols;
-  const Components parts = find_components(masks.horizontal);
+// The long horizontal rules of the page: the horizontal mask's thin pieces
+// (`parts`), collinear ones joined, at least min_rule_width of the sheet's
+// width and min_rule_coverage inked.
+std::vector<Segment> long_segments(const Components& parts, int w, double dpi,
+                                   const TableSettings& s, double sheet_width) {
   // Thin pieces only (rules, not words), sorted by height on the page.
   const double max_thickness = s.max_rule_thickness_in * dpi + 3;  // + the mask's dilation
   std::vector<Segment> pieces;
@@ -755,6 +753,147 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
     const int span = m.x1 - m.x0 + 1;
     if (span >= min_width && m.covered >= s.min_rule_coverage * span) segs.push_back(m);
   }
+  return segs;
+}
+
+// The table's outline alone, when no family of rules makes its frame: two
+// long sides of one height, joined by a rule at their bottom or their top
+// (train seed 300 env0101#3 and 301 env0059_p2: 1-bit scans of a faint print
+// whose thicker outer rules alone survived). The outline must be a table's
+// size: 9 rows of kMinRowPitchIn and a header at least, at most kMaxOutlineShare
+// of the sheet's height (the edges of a photographed sheet are not a
+// table). A justified letter's margins may line up into sides, but the text
+// lines between them are closer than rows are printed: no outline then.
+TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& segs, double dpi,
+                         const TableSettings& s, double sheet_width) {
+  TableFrame frame;
+  frame.reason = "no_rules";
+  const cv::Mat& vm = masks.vertical;
+  const int w = vm.cols, h = vm.rows;
+  const double sheet_w = sheet_width > 0 ? std::min<double>(sheet_width, w) : w;
+  constexpr double kPageAspect = 11 / 8.5, kMaxOutlineShare = 0.75;
+  const double sheet_h = sheet_width > 0 ? std::min<double>(kPageAspect * sheet_width, h) : h;
+  const double min_span = (9 + kHeaderMin) * kMinRowPitchIn * dpi;
+  const double max_span = kMaxOutlineShare * sheet_h;
+  // The sides: thin vertical pieces, one side the pieces at one x.
+  struct Side {
+    double x = 0;  // centre across, weighted by length
+    int top = 0, bottom = 0;
+    double covered = 0;
+  };
+  const double max_thickness = s.max_rule_thickness_in * dpi + 3;
+  const double same_x = std::max(3.0, 0.03 * dpi);
+  // A side's pieces are at most kSideGapIn apart (a broken print's gaps; a
+  // line of the text under the table at the side's x is no part of it).
+  constexpr double kSideGapIn = 0.5;
+  std::vector<Component> pieces;
+  for (const Component& c : find_components(vm).items) {
+    if (static_cast<double>(c.area) / c.height() <= max_thickness) pieces.push_back(c);
+  }
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [](const Component& a, const Component& b) { return a.top < b.top; });
+  std::vector<Side> sides;
+  for (const Component& c : pieces) {
+    const double x = (c.left + c.right) / 2.0;
+    auto at = std::find_if(sides.begin(), sides.end(), [&](const Side& sd) {
+      return std::abs(sd.x - x) <= same_x && c.top - sd.bottom <= kSideGapIn * dpi;
+    });
+    if (at == sides.end()) {
+      sides.push_back({x, c.top, c.bottom, static_cast<double>(c.height())});
+    } else {
+      at->x = (at->x * at->covered + x * c.height()) / (at->covered + c.height());
+      at->top = std::min(at->top, c.top);
+      at->bottom = std::max(at->bottom, c.bottom);
+      at->covered += c.height();
+    }
+  }
+  constexpr double kSideCover = 0.8;
+  std::erase_if(sides, [&](const Side& sd) {
+    const double span = sd.bottom - sd.top + 1;
+    return span < min_span || span > max_span || sd.covered < kSideCover * span;
+  });
+  // Share of the width between the sides that a rule at `y` covers.
+  const int band = std::max(3, static_cast<int>(0.05 * dpi));
+  auto rule_cover = [&](int y, int x0, int x1) {
+    cv::Mat cols;
+    const int y0 = std::clamp(y - band, 0, h - 1), y1 = std::clamp(y + band + 1, y0 + 1, h);
+    cv::reduce(masks.horizontal(cv::Range(y0, y1), cv::Range(x0, x1)), cols, 0, cv::REDUCE_MAX);
+    return cv::countNonZero(cols) / std::max(1.0, static_cast<double>(x1 - x0));
+  };
+  constexpr double kClosingCover = 0.6;
+  double best_area = 0;
+  for (const Side& l : sides) {
+    for (const Side& r : sides) {
+      const double width = r.x - l.x;
+      if (width < s.min_rule_width * sheet_w || width > 0.98 * sheet_w) continue;
+      const int x0 = std::clamp(static_cast<int>(l.x), 0, w - 1);
+      const int x1 = std::clamp(static_cast<int>(r.x) + 1, x0 + 1, w);
+      // Each end at the rule that best joins the sides near their ends (one
+      // side may be broken short of it, or run on into a line of text under
+      // the table: train seed 300 env0101#3).
+      auto closing_rule = [&](int a, int b) {
+        std::pair<int, double> best{(a + b) / 2, 0.0};
+        for (int y = std::max(0, a - band); y <= std::min(h - 1, b + band); y += 2) {
+          const double cover = rule_cover(y, x0, x1);
+          if (cover > best.second) best = {y, cover};
+        }
+        return best;
+      };
+      const auto [top, top_cover] = closing_rule(std::min(l.top, r.top), std::max(l.top, r.top));
+      const auto [bottom, bottom_cover] =
+          closing_rule(std::min(l.bottom, r.bottom), std::max(l.bottom, r.bottom));
+      const bool top_rule = top_cover >= kClosingCover, bottom_rule = bottom_cover >= kClosingCover;
+      if (!top_rule && !bottom_rule) continue;
+      // Both sides run most of the outline's height.
+      if (std::min(l.covered, r.covered) < kSideCover * (bottom - top + 1)) continue;
+      // Long lines between the ends closer than rows are printed: text.
+      std::vector<double> inside;
+      for (const Segment& sg : segs) {
+        const double overlap = std::min<double>(sg.x1, x1) - std::max<double>(sg.x0, x0);
+        if (sg.y > top + band && sg.y < bottom - band && overlap > 0.5 * width)
+          inside.push_back(sg.y);
+      }
+      std::sort(inside.begin(), inside.end());
+      bool text = inside.size() >= kMaxRules;
+      for (size_t i = 1; i < inside.size(); ++i)
+        text |= inside[i] - inside[i - 1] < kMinRowPitchIn * dpi;
+      // One long line down between the sides at most: the column split (a
+      // table turned a quarter has a line down at each of its rules).
+      const auto between = std::count_if(sides.begin(), sides.end(), [&](const Side& sd) {
+        return sd.x > l.x + same_x && sd.x < r.x - same_x;
+      });
+      if (text || between > 1 || width * (bottom - top) <= best_area) continue;
+      best_area = width * (bottom - top);
+      frame.corners = {cv::Point2f(static_cast<float>(l.x), static_cast<float>(top)),
+                       cv::Point2f(static_cast<float>(r.x), static_cast<float>(top)),
+                       cv::Point2f(static_cast<float>(r.x), static_cast<float>(bottom)),
+                       cv::Point2f(static_cast<float>(l.x), static_cast<float>(bottom))};
+      frame.rules = static_cast<int>(inside.size()) + top_rule + bottom_rule;
+    }
+  }
+  if (best_area <= 0) return frame;
+  // The split, the header's height and the rows are not seen: no vote on the
+  // half turn from them, and rows read with less confidence than from rules.
+  constexpr double kOutlineConfidence = 0.5;
+  frame.found = true;
+  frame.outline_only = true;
+  frame.ruled = true;
+  frame.reason.clear();
+  frame.split_fraction = 0.5;
+  frame.split_seen = false;
+  frame.top_gap_rows = frame.bottom_gap_rows = 1;
+  frame.confidence = kOutlineConfidence;
+  return frame;
+}
+
+}  // namespace
+
+TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& s,
+                            double sheet_width) {
+  TableFrame frame;
+  const int w = masks.horizontal.cols;
+  const Components parts = find_components(masks.horizontal);
+  const std::vector<Segment> segs = long_segments(parts, w, dpi, s, sheet_width);
   frame.long_rules = static_cast<int>(segs.size());
   if (segs.size() < static_cast<size_t>(s.min_rules)) {
     frame.reason = "no_rules";
@@ -797,4 +936,15 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
   }
   return largest;
 }
+
+TableFrame find_outline_frame(const LineMasks& masks, double dpi, const TableSettings& s,
+                              double sheet_width) {
+  const Components parts = find_components(masks.horizontal);
+  const std::vector<Segment> segs =
+      long_segments(parts, masks.horizontal.cols, dpi, s, sheet_width);
+  TableFrame frame = outline_frame(masks, segs, dpi, s, sheet_width);
+  frame.long_rules = static_cast<int>(segs.size());
+  return frame;
+}
+
 }  // namespace petiscan

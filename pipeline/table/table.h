@@ -68,6 +68,11 @@ struct TableFrame {
   // the frame could not be completed (its column split lost, say).
   bool ruled = false;
   int long_rules = 0;  // every long horizontal rule on the page
+  // Only the frame's outline was seen: its two sides and its top or bottom
+  // rule, no rule between (a 1-bit scan of a faint print keeps the thicker
+  // outer rules alone). Its rows are then placed under the header's words
+  // (rows_under_header in rows/rows.h).
+  bool outline_only = false;
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).
@@ -76,6 +81,14 @@ struct TableFrame {
 // fill half its width); 0 takes the image's width. min_rule_width is a share of it.
 TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSettings& settings,
                             double sheet_width = 0);
+
+// The table's frame from its outline alone, when no family of rules made it
+// (find_table_frame found none): two long sides of one height joined by a
+// rule at their top or bottom, a table's size, no text lines between them
+// and no more than one long line down between them (the column split). Its
+// frame has outline_only set, confidence 0.5. Same conventions as find_table_frame.
+TableFrame find_outline_frame(const LineMasks& masks, double dpi, const TableSettings& settings,
+                              double sheet_width = 0);
 
 // Whether the page's ink rows show a table's rules where the line masks see
 // none: a thin rule that a 1-bit scan left as scattered dots (too few to join
