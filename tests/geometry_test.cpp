@@ -513,6 +513,55 @@ TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
   expect_rows_as(g, whole, 0.2);
 }
 
+// Erases every rule of `band` but its first and last (the table's top and
+// bottom edges, 1 or 2 pixels each), and its column split; keeps the top one
+// when `keep_top`. Returns how many pixel rows it erased.
+int erase_all_but_the_outline(cv::Mat& band, bool keep_top) {
+  std::vector<int> ys;
+  for_each_rule(
+      band, [&](int y) { ys.push_back(y); }, [](int) {});
+  if (ys.empty() || erase_split(band) < 1) return 0;
+  constexpr int kEdge = 4;  // a drawn rule's pixel rows lie within it
+  int erased = 0;
+  for (int y : ys) {
+    if ((keep_top && y <= ys.front() + kEdge) || y >= ys.back() - kEdge) continue;
+    band.row(y).setTo(255), ++erased;
+  }
+  return erased;
+}
+
+TEST(Geometry, TheTablesOutlineAloneStillGivesItsNineRows) {
+  // A 1-bit scan of a faint print whose thicker outer rules alone survived:
+  // the header's rule, the rules between the rows and the column split are
+  // lost (train seed 301 env0059_p2: a box; 300 env0101#3: its top rule lost
+  // too). The outline makes the frame, the header's words and the writing
+  // place the rows: every signature lies in its row.
+  for (const bool keep_top : {true, false}) {
+    SCOPED_TRACE(keep_top ? "a box" : "sides and bottom");
+    SheetAndBand sheet = sheet_and_table_band();
+    ASSERT_TRUE(sheet.whole.table_found);
+    ASSERT_GE(erase_all_but_the_outline(sheet.band, keep_top), 9);
+    const SheetGeometry g = analyse(sheet.page);
+    ASSERT_TRUE(g.table_found) << g.reason;
+    EXPECT_EQ(g.kind, PageKind::Signatures);
+    EXPECT_EQ(signed_count(g), 5);
+    // No rule confirms the rows: less sure than a ruled table's.
+    EXPECT_LT(g.table_confidence, 1.0);
+    expect_rows_as(g, sheet.whole, 0.35);
+  }
+}
+
+TEST(Geometry, ABoxAroundALettersParagraphIsNoTable) {
+  // A letter's paragraph in a drawn box (a quoted passage, a form's notes
+  // field) has sides and rules like a table's outline, but the text lines
+  // inside it are closer than rows are printed: another page.
+  cv::Mat letter = test::draw_letter_page(150, true);
+  cv::rectangle(letter, {110, 130}, {1165, 1050}, cv::Scalar(0), 2);
+  const SheetGeometry g = analyse(letter);
+  EXPECT_FALSE(g.table_found);
+  EXPECT_EQ(g.kind, PageKind::Other);
+}
+
 TEST(Geometry, RulesLeftAsOnePixelInTwelveAreStillRead) {
   // A 1-px rule through a 1-bit scanner: one pixel in 12 left on every rule
   // and vertical rule (at 300 DPI: a dot every 0.04 in). The faint rules'
