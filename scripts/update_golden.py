@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Golden cases of the geometry stages: tests/data/golden/<case>/ holds one page
 (page.png) and expected.json (what tests/geometry_golden_test.cpp checks, with
-its tolerances), both taken from a generated TRAINING set (seeds 100-199,
---hands train) and its truth.json, never from the stages' own output.
+its tolerances), both taken from a generated TRAINING set (seeds 100-199, or
+a tuning seed 300-302 for a case they lack; --hands train) and its truth.json,
+never from the stages' own output.
 
   scripts/update_golden.py --from SET_DIR            # show what would change
   scripts/update_golden.py --from SET_DIR --write    # rewrite the cases, on purpose
@@ -67,6 +68,11 @@ CASES = {
     # at 200 DPI at most, so that storing it at 150 DPI or less keeps the dots.
     "dotted_rules": lambda p: sheet(p) and {"bilevel", "dark"} <= set(p["_gen"]["defects"])
     and p["_gen"]["rotation"] == 0 and p["_gen"]["dpi"] <= 200,
+    # A 1-bit scan of 1-px rules inside a 5-6 px outline: the outline alone
+    # survives (train seed 301 env0059_p2, --only outline_only).
+    "outline_only": lambda p: sheet(p) and "bilevel" in p["_gen"]["defects"]
+    and p["_gen"]["line_px"][0] == 1 and p["_gen"]["line_px"][1] >= 5
+    and p["_gen"]["rotation"] == 0 and not p["_gen"]["phone"],
     "dpi_600": lambda p: sheet(p) and p["_gen"]["dpi"] >= 600 and not p["_gen"]["phone"],
     "empty_table": lambda p: sheet(p) and not any(r["signed"] for r in p["rows"]),
     "letter": lambda p: p["kind"] == "letter",
@@ -117,14 +123,15 @@ def save_image(img, bilevel, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--from", dest="src", type=pathlib.Path, help="generated training set (seeds 100-199)")
+    ap.add_argument("--from", dest="src", type=pathlib.Path, help="generated training set (seeds 100-199, or 300-302)")
     ap.add_argument("--write", action="store_true", help="rewrite the golden cases (on purpose)")
     ap.add_argument("--check", action="store_true", help="check the stored cases are complete")
     ap.add_argument("--only", metavar="CASE", choices=list(CASES), help="this case alone (the others are kept)")
     args = ap.parse_args()
     if args.check:
-        bad = [d.name for d in sorted(GOLDEN.iterdir()) if not ((d / "page.png").exists() and (d / "expected.json").exists())]
-        print("golden: incomplete cases: " + ", ".join(bad) if bad else f"golden: {len(list(GOLDEN.iterdir()))} cases complete")
+        cases = [d for d in sorted(GOLDEN.iterdir()) if d.is_dir()]
+        bad = [d.name for d in cases if not ((d / "page.png").exists() and (d / "expected.json").exists())]
+        print("golden: incomplete cases: " + ", ".join(bad) if bad else f"golden: {len(cases)} cases complete")
         return 1 if bad else 0
     if not args.src:
         ap.error("--from SET_DIR (or --check) is required")
