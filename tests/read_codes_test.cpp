@@ -104,5 +104,33 @@ TEST(ReadCodes, TheGeometrySeesInkInWrittenCellsOnly) {
   }
 }
 
+TEST(ReadCodes, ASheetsCellsReadTogetherAreReadAsOneByOne) {
+  // read_sheet() puts a sheet's inked cells through the network in one
+  // batch: every row gets the reading read() gives it alone, to the bit.
+  test::SheetSpec spec;
+  spec.rows[0] = {true, "H2E 2E9"};
+  spec.rows[2] = {true, "G1V 4M7"};
+  spec.rows[3] = {false, "J8P 3K1"};
+  spec.rows[6] = {true, "H3Z 2Y7"};
+  const cv::Mat page = test::draw_sheet(spec);
+  GeometrySettings settings;
+  DebugWriter none;
+  const SheetGeometry g = analyze_page(PageImage{page, spec.dpi, false}, settings, none);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  auto model = make_crnn_recognizer(PETISCAN_MODEL_DIR, RecognizerSettings{});
+  CodeCellReader together(*model), alone(*model);
+  const auto sheet = together.read_sheet(page, g.rows);
+  int read = 0;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    const PostalReading one = alone.read(page, g.rows[r]);
+    EXPECT_EQ(sheet[r].blank, one.blank) << "row " << r + 1;
+    EXPECT_EQ(sheet[r].code, one.code) << "row " << r + 1;
+    EXPECT_EQ(sheet[r].confidence, one.confidence) << "row " << r + 1;
+    EXPECT_EQ(sheet[r].alternatives, one.alternatives) << "row " << r + 1;
+    read += sheet[r].code.has_value();
+  }
+  EXPECT_GE(read, 3);  // the written cells were read, not left blank
+}
+
 }  // namespace
 }  // namespace petiscan

@@ -76,13 +76,13 @@ class SheetProcessor : public PageProcessor {
     }
     // 2. Each row's postal code, read from the original pixels (an inkless
     // cell as blank paper).
+    const auto readings = code_reader_.read_sheet(page.gray, out.geometry.rows);
     out.rows.reserve(kRowsPerSheet);
     for (int i = 0; i < kRowsPerSheet; ++i) {
-      const RowGeometry& row = out.geometry.rows[i];
-      const PostalReading reading = code_reader_.read(page.gray, row);
       // 3. Accept, or send to a person with the reason.
-      out.rows.push_back(decide_row(
-          i + 1, row, reading, settings_.geometry.signature.good_confidence, min_code_confidence_));
+      out.rows.push_back(decide_row(i + 1, out.geometry.rows[i], readings[i],
+                                    settings_.geometry.signature.good_confidence,
+                                    min_code_confidence_));
     }
     if (out.geometry.reason == reason::kUncertainOrientation) {
       send_rows_to_review(out.rows, reason::kUncertainOrientation);

@@ -1,6 +1,7 @@
 // Reading the rows' postal codes from the original scan.
 #pragma once
 
+#include <array>
 #include <opencv2/core.hpp>
 #include <optional>
 
@@ -19,8 +20,14 @@ class CodeCellReader {
  public:
   explicit CodeCellReader(PostalRecognizer& recognizer) : recognizer_(recognizer) {}
   PostalReading read(const cv::Mat& original_gray, const RowGeometry& row);
+  // The same readings for every row of a sheet, its inked cells read
+  // together (PostalRecognizer::read_all).
+  std::array<PostalReading, kRowsPerSheet> read_sheet(
+      const cv::Mat& original_gray, const std::array<RowGeometry, kRowsPerSheet>& rows);
 
  private:
+  const PostalReading& paper();
+
   PostalRecognizer& recognizer_;
   std::optional<PostalReading> paper_;
 };

@@ -132,7 +132,7 @@ class Crnn final : public CrnnRecognizer {
     const cv::Mat probe(card_.input_height, card_.input_width, CV_8UC1, cv::Scalar(255));
     cv::Mat lp;
     try {
-      lp = forward(card_.views, probe).front();
+      lp = forward(card_.views, {probe}).front();
     } catch (const cv::Exception& e) {
       throw broken_model(file, kName, e.what());
     }
@@ -145,24 +145,60 @@ class Crnn final : public CrnnRecognizer {
   double accept_threshold() const override { return threshold_; }
 
   cv::Mat log_probs(const cv::Mat& code_cell, const CellView& view) override {
-    return forward({view}, code_cell).front();
+    return forward({view}, {code_cell}).front();
   }
 
   DecodeResult decode(const cv::Mat& code_cell) override {
+    return decode_views(forward(card_.views, {code_cell}));
+  }
+
+  PostalReading read(const cv::Mat& code_cell) override {
+    if (code_cell.empty()) return nothing_cut();
+    return reading_of(decode(code_cell));
+  }
+
+  std::vector<PostalReading> read_all(const std::vector<cv::Mat>& code_cells) override {
+    std::vector<cv::Mat> cut;
+    for (const cv::Mat& cell : code_cells)
+      if (!cell.empty()) cut.push_back(cell);
+    const std::vector<cv::Mat> lps =
+        cut.empty() ? std::vector<cv::Mat>{} : forward(card_.views, cut);
+    const size_t n_views = card_.views.size();
+    std::vector<PostalReading> out;
+    out.reserve(code_cells.size());
+    size_t next = 0;
+    for (const cv::Mat& cell : code_cells) {
+      if (cell.empty()) {
+        out.push_back(nothing_cut());
+        continue;
+      }
+      const auto first = lps.begin() + static_cast<std::ptrdiff_t>(next * n_views);
+      out.push_back(
+          reading_of(decode_views({first, first + static_cast<std::ptrdiff_t>(n_views)})));
+      ++next;
+    }
+    return out;
+  }
+
+ private:
+  // A cell with nothing cut: no evidence either way.
+  static PostalReading nothing_cut() {
+    PostalReading r;
+    r.blank = false;
+    r.confidence = 0;
+    return r;
+  }
+
+  // The views' log-probabilities of one cell, decoded and averaged.
+  DecodeResult decode_views(const std::vector<cv::Mat>& lps) const {
     std::vector<DecodeResult> views;
-    for (const cv::Mat& lp : forward(card_.views, code_cell))
+    for (const cv::Mat& lp : lps)
       views.push_back(decode_postal_code(lp, card_.alphabet, card_.blank, decoder_, kViewCodes));
     return average_views(views, kBestCodes);
   }
 
-  PostalReading read(const cv::Mat& code_cell) override {
+  PostalReading reading_of(const DecodeResult& d) const {
     PostalReading r;
-    if (code_cell.empty()) {  // nothing was cut: no evidence either way
-      r.blank = false;
-      r.confidence = 0;
-      return r;
-    }
-    const DecodeResult d = decode(code_cell);
     const double best = d.best.empty() ? 0.0 : d.best.front().probability;
     if (d.blank_probability >= card_.blank_decision && d.blank_probability >= best) {
       r.blank = true;
@@ -177,18 +213,21 @@ class Crnn final : public CrnnRecognizer {
     return r;
   }
 
- private:
-  // The cell under each view, one batch through the network: T x C
-  // log-softmax matrices, one per view.
-  std::vector<cv::Mat> forward(const std::vector<CellView>& views, const cv::Mat& code_cell) {
-    const int n = static_cast<int>(views.size());
+  // Each cell under each view, one batch through the network (a sample's
+  // numbers do not depend on the batch it is in): T x C log-softmax
+  // matrices, the views of the first cell first.
+  std::vector<cv::Mat> forward(const std::vector<CellView>& views,
+                               const std::vector<cv::Mat>& cells) {
+    const int n = static_cast<int>(views.size() * cells.size());
     const int shape[] = {n, 1, card_.input_height, card_.input_width};
     cv::Mat batch(4, shape, CV_32F);
     const size_t plane = static_cast<size_t>(card_.input_height) * card_.input_width;
-    for (int i = 0; i < n; ++i) {
-      const cv::Mat one =
-          preprocess_cell(code_cell, card_.input_height, card_.input_width, views[i]);
-      std::copy_n(one.ptr<float>(), plane, batch.ptr<float>() + i * plane);
+    int i = 0;
+    for (const cv::Mat& cell : cells) {
+      for (const CellView& view : views) {
+        const cv::Mat one = preprocess_cell(cell, card_.input_height, card_.input_width, view);
+        std::copy_n(one.ptr<float>(), plane, batch.ptr<float>() + i++ * plane);
+      }
     }
     net_.setInput(batch);
     const cv::Mat out = net_.forward();  // n x C x 1 x T logits
