@@ -671,6 +671,44 @@ TEST(Table, ASideLeaningLikeNoTablesIsNoTable) {
   EXPECT_EQ(f.reason, "leaning_sides");
 }
 
+// The masks of a table's outline alone: sides at x = 150 and 1150 from
+// y = 400 to 1100, its bottom rule, and `streaks` more lines down between
+// them, evenly spaced.
+LineMasks outline_masks(int streaks) {
+  LineMasks m{cv::Mat::zeros(1650, 1275, CV_8U), cv::Mat::zeros(1650, 1275, CV_8U)};
+  cv::rectangle(m.horizontal, cv::Point(150, 1100), cv::Point(1151, 1101), 255, cv::FILLED);
+  for (const int x : {150, 1150})
+    cv::rectangle(m.vertical, cv::Point(x, 400), cv::Point(x + 1, 1101), 255, cv::FILLED);
+  for (int i = 1; i <= streaks; ++i) {
+    const int x = 150 + 1000 * i / (streaks + 1);
+    cv::rectangle(m.vertical, cv::Point(x, 400), cv::Point(x + 1, 1101), 255, cv::FILLED);
+  }
+  return m;
+}
+
+TEST(Table, AnOutlineIsTwoSidesAndARuleWithOneLineDownAtMostBetween) {
+  const TableSettings settings = GeometrySettings{}.table;
+  // The sides and the bottom rule, with a column split or without.
+  for (const int split : {0, 1}) {
+    const TableFrame f = find_outline_frame(outline_masks(split), 150, settings, 1275);
+    ASSERT_TRUE(f.found) << split;
+    EXPECT_TRUE(f.outline_only);
+    EXPECT_LT(f.confidence, 1.0);
+    EXPECT_NEAR(f.corners[0].x, 150, 3);
+    EXPECT_NEAR(f.corners[2].x, 1151, 3);
+    EXPECT_NEAR(f.corners[0].y, 400, 10);
+    EXPECT_NEAR(f.corners[2].y, 1100, 10);
+  }
+  // More lines down between any two lines wide enough apart: a table turned
+  // a quarter (its rules a row apart), or a streaked scan (25 streaks).
+  EXPECT_FALSE(find_outline_frame(outline_masks(6), 150, settings, 1275).found);
+  EXPECT_FALSE(find_outline_frame(outline_masks(25), 150, settings, 1275).found);
+  // Without the bottom rule, two lines down are no outline.
+  LineMasks open = outline_masks(0);
+  open.horizontal.setTo(0);
+  EXPECT_FALSE(find_outline_frame(open, 150, settings, 1275).found);
+}
+
 TEST(Rows, WithoutASplitLineTheSplitIsTheGapInTheWriting) {
   // A straightened table, 1000 x 1000, header 100 px and 9 rows of 100: its
   // rules seen, no split line. Signatures reach 66 % across, codes start at

@@ -812,6 +812,10 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
     const double span = sd.bottom - sd.top + 1;
     return span < min_span || span > max_span || sd.covered < kSideCover * span;
   });
+  // A page of many long lines down is no table's outline (a noisy or
+  // dithered scan's streaks: 102 of them on a bench page, whose pairs took 5 s).
+  constexpr size_t kMaxSides = 20;
+  if (sides.size() > kMaxSides) return frame;
   // Share of the width between the sides that a rule at `y` covers.
   const int band = std::max(3, static_cast<int>(0.05 * dpi));
   auto rule_cover = [&](int y, int x0, int x1) {
@@ -826,6 +830,16 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
     for (const Side& r : sides) {
       const double width = r.x - l.x;
       if (width < s.min_rule_width * sheet_w || width > 0.98 * sheet_w) continue;
+      // One long line down between the sides at most: the column split (a
+      // table turned a quarter has a line down at each of its rules).
+      const auto between = std::count_if(sides.begin(), sides.end(), [&](const Side& sd) {
+        return sd.x > l.x + same_x && sd.x < r.x - same_x;
+      });
+      if (between > 1) continue;
+      // Both sides run most of the outline's height (checked again below on
+      // its ends as found; its ends lie within `band` of the sides' ends).
+      const double most = std::max(l.bottom, r.bottom) - std::min(l.top, r.top) - 2 * band;
+      if (std::min(l.covered, r.covered) < kSideCover * most) continue;
       const int x0 = std::clamp(static_cast<int>(l.x), 0, w - 1);
       const int x1 = std::clamp(static_cast<int>(r.x) + 1, x0 + 1, w);
       // Each end at the rule that best joins the sides near their ends (one
@@ -857,12 +871,7 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
       bool text = inside.size() >= kMaxRules;
       for (size_t i = 1; i < inside.size(); ++i)
         text |= inside[i] - inside[i - 1] < kMinRowPitchIn * dpi;
-      // One long line down between the sides at most: the column split (a
-      // table turned a quarter has a line down at each of its rules).
-      const auto between = std::count_if(sides.begin(), sides.end(), [&](const Side& sd) {
-        return sd.x > l.x + same_x && sd.x < r.x - same_x;
-      });
-      if (text || between > 1 || width * (bottom - top) <= best_area) continue;
+      if (text || width * (bottom - top) <= best_area) continue;
       best_area = width * (bottom - top);
       frame.corners = {cv::Point2f(static_cast<float>(l.x), static_cast<float>(top)),
                        cv::Point2f(static_cast<float>(r.x), static_cast<float>(top)),
