@@ -239,8 +239,10 @@ RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
   // the writing is all that places the rows.
   auto spacing = [&](double header) { return (h - 1 - header) / 9.0; };
   constexpr double kHeaderMinRows = 0.35, kHeaderMaxRows = 1.15, kBandRows = 0.05;
-  const int lo = std::max(b + 2, static_cast<int>(std::ceil(kHeaderMinRows * (h - 1) / 9.35)));
-  const int hi = static_cast<int>(kHeaderMaxRows * (h - 1) / 10.15);
+  // A header r rows tall is r (h - 1) / (9 + r) pixels.
+  const int lo =
+      std::max(b + 2, static_cast<int>(std::ceil(kHeaderMinRows * (h - 1) / (9 + kHeaderMinRows))));
+  const int hi = static_cast<int>(kHeaderMaxRows * (h - 1) / (9 + kHeaderMaxRows));
   if (lo > hi) return layout;
   std::vector<int> crossed;
   for (int header = lo; header <= hi; ++header) {
