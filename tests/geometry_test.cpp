@@ -314,6 +314,16 @@ void expect_rows_as(const SheetGeometry& g, const SheetGeometry& whole, double r
   }
 }
 
+// `page` read again after a change: its table found, a signature sheet with
+// `signatures` signed rows, its rows as `whole`'s (see expect_rows_as()).
+void expect_read_as(const cv::Mat& page, const SheetGeometry& whole, int signatures, double rows) {
+  const SheetGeometry g = analyse(page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  EXPECT_EQ(signed_count(g), signatures);
+  expect_rows_as(g, whole, rows);
+}
+
 // A drawn sheet with 5 signatures, as read before any change, and the band
 // of `page` (shared, not copied) that holds its table: from 1.5 rows above
 // row 1 to just below row 9.
@@ -360,10 +370,7 @@ TEST(Geometry, ATableWhoseTopRulesAreLostStillGivesItsNineRows) {
   const int erased = for_each_rule(
       band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 6);  // 3 rules and 3 vertical rules, 1 or 2 pixels each
-  const SheetGeometry g = analyse(page);
-  ASSERT_TRUE(g.table_found) << g.reason;
-  EXPECT_EQ(signed_count(g), 5);
-  expect_rows_as(g, whole, 0.2);
+  expect_read_as(page, whole, 5, 0.2);
 }
 
 TEST(Geometry, RulesThatA1BitScanBrokeIntoDotsStillGiveTheTable) {
@@ -469,10 +476,7 @@ TEST(Geometry, ATableWhoseBottomRulesAreLostStillGivesItsNineRows) {
   const int erased = for_each_rule(
       band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); });
   ASSERT_GE(erased, 5);  // 2 rules and 3 vertical rules, 1 or 2 pixels each
-  const SheetGeometry g = analyse(page);
-  ASSERT_TRUE(g.table_found) << g.reason;
-  EXPECT_EQ(signed_count(g), 5);
-  expect_rows_as(g, whole, 0.2);
+  expect_read_as(page, whole, 5, 0.2);
 }
 
 TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
@@ -486,10 +490,7 @@ TEST(Geometry, TheFramesSidesHoldARuleTheBrokenSplitDoesNotReach) {
   cv::Mat band = table_rows(page, whole, row_middle(whole, 5), below_table(whole));
   ASSERT_GE(erase_rules_above_bottom(band), 3);  // under rows 6 to 8, 1 or 2 pixels each
   ASSERT_GE(erase_split(band), 1);
-  const SheetGeometry g = analyse(page);
-  ASSERT_TRUE(g.table_found) << g.reason;
-  EXPECT_EQ(signed_count(g), 5);
-  expect_rows_as(g, whole, 0.2);
+  expect_read_as(page, whole, 5, 0.2);
 }
 
 TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
@@ -507,10 +508,7 @@ TEST(Geometry, SevenRulesAndTheHeadersMakeAFrameWithoutASplit) {
   for_each_rule(
       middle_rows, [&](int y) { middle_rows.row(y).setTo(255), ++rules; }, [](int) {});
   ASSERT_GE(rules, 3);  // under rows 4 to 6, 1 or 2 pixels each
-  const SheetGeometry g = analyse(page);
-  ASSERT_TRUE(g.table_found) << g.reason;
-  EXPECT_EQ(signed_count(g), 5);
-  expect_rows_as(g, whole, 0.2);
+  expect_read_as(page, whole, 5, 0.2);
 }
 
 // Erases every rule of `band` but its first and last (the table's top and
