@@ -713,13 +713,19 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   return frame;
 }
 
+// The thickest a piece of a rule may be on the average, in pixels: rules
+// are printed up to max_rule_thickness_in, and the line masks dilate them.
+double max_rule_pixels(const TableSettings& s, double dpi) {
+  return s.max_rule_thickness_in * dpi + 3;
+}
+
 // The long horizontal rules of the page: the horizontal mask's thin pieces
 // (`parts`), collinear ones joined, at least min_rule_width of the sheet's
 // width and min_rule_coverage inked.
 std::vector<Segment> long_segments(const Components& parts, int w, double dpi,
                                    const TableSettings& s, double sheet_width) {
   // Thin pieces only (rules, not words), sorted by height on the page.
-  const double max_thickness = s.max_rule_thickness_in * dpi + 3;  // + the mask's dilation
+  const double max_thickness = max_rule_pixels(s, dpi);
   std::vector<Segment> pieces;
   for (size_t i = 0; i < parts.items.size(); ++i) {
     const Component& c = parts.items[i];
@@ -781,7 +787,7 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
     int top = 0, bottom = 0;
     double covered = 0;
   };
-  const double max_thickness = s.max_rule_thickness_in * dpi + 3;
+  const double max_thickness = max_rule_pixels(s, dpi);
   const double same_x = std::max(3.0, 0.03 * dpi);
   // A side's pieces are at most kSideGapIn apart (a broken print's gaps; a
   // line of the text under the table at the side's x is no part of it).
