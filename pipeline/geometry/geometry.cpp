@@ -457,6 +457,15 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       spdlog::debug("table: {}", ruled ? "rows of scattered dots evenly spaced: a sheet's rules"
                                        : "no rules in the ink's profile either");
     }
+    // No rule of the table left at all: its header's words and the code
+    // lines under them place it.
+    if (!frame.found) {
+      TableFrame writing = find_writing_frame(ink, dpi);
+      spdlog::debug("table: from the writing alone: {}",
+                    writing.found ? "the header's words over lines of codes on rows"
+                                  : "not found either (" + writing.reason + ")");
+      if (writing.found) frame = writing;
+    }
   }
   int rotation = qt.turn ? 90 : 0;
   g.rotation_confidence = qt.confidence;
@@ -573,12 +582,14 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       orig[1] = tr;
       rectify_rows();
     }
-    if (!layout.found && frame.outline_only) {
+    if (!layout.found && (frame.outline_only || frame.from_writing)) {
       // No rules between the outline's ends: the rows under the header's words.
       layout = rows_under_header(canon_ink, cm, std::nullopt, s.rows);
-      spdlog::debug("rows: the table's outline alone; rows under the header's words {}",
+      spdlog::debug("rows: the table's {}; rows under the header's words {}",
+                    frame.outline_only ? "outline alone" : "writing alone",
                     layout.found ? "placed" : "not found either: no table");
-      // An outline without a header's words under its top is no table seen.
+      // An outline (a frame from the writing) without a header's words under
+      // its top is no table seen.
       if (!layout.found) frame.found = false;
     }
     cv::Mat rules;

@@ -73,6 +73,10 @@ struct TableFrame {
   // outer rules alone). Its rows are then placed under the header's words
   // (rows_under_header in rows/rows.h).
   bool outline_only = false;
+  // No rule was seen: the frame was placed from the header's words and the
+  // code lines under them (find_writing_frame). Its rows are then placed as
+  // an outline's are.
+  bool from_writing = false;
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).
@@ -89,6 +93,19 @@ TableFrame find_table_frame(const LineMasks& masks, double dpi, const TableSetti
 // frame has outline_only set, confidence 0.5. Same conventions as find_table_frame.
 TableFrame find_outline_frame(const LineMasks& masks, double dpi, const TableSettings& settings,
                               double sheet_width = 0);
+
+// The table's frame from the writing alone, when no rule of it was seen (a
+// 1-bit scan of a light print may lose them all): the header is a line of
+// two titles far apart, the signatures' left of the page's middle and the
+// codes' right of it; under the codes' title, at least 3 lines of writing
+// lie on rows 9.5 to 20 mm apart, a header of 0.35 to 1.15 rows above the
+// first, and at most one line off the rows. Tried upright, then upside down
+// (top_gap_rows and bottom_gap_rows then say which end holds the header).
+// The frame has from_writing set, split_seen false, confidence 0.5. When not
+// found, its reason is "no_titles" (no such header line either way up) or
+// "codes_not_on_rows" (titles seen, the lines under them not on rows).
+// On a page whose text lines run horizontally; `dpi` its resolution.
+TableFrame find_writing_frame(const cv::Mat& ink, double dpi);
 
 // Whether the page's ink rows show a table's rules where the line masks see
 // none: a thin rule that a 1-bit scan left as scattered dots (too few to join
