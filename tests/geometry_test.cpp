@@ -560,6 +560,80 @@ TEST(Geometry, ABoxAroundALettersParagraphIsNoTable) {
   EXPECT_EQ(g.kind, PageKind::Other);
 }
 
+// `g`'s rows lie at the heights of `whole`'s, within `rows` of a row's height,
+// and are signed alike (their sides may differ: see below).
+void expect_rows_at_heights_of(const SheetGeometry& g, const SheetGeometry& whole, double rows) {
+  const double row_h = whole.rows[1].row.pts[0].y - whole.rows[0].row.pts[0].y;
+  for (int r = 0; r < kRowsPerSheet; ++r) {
+    EXPECT_EQ(g.rows[r].is_signed, whole.rows[r].is_signed) << r + 1;
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_NEAR(g.rows[r].row.pts[k].y, whole.rows[r].row.pts[k].y, rows * row_h)
+          << "row " << r + 1 << " corner " << k;
+    }
+  }
+}
+
+TEST(Geometry, ASheetWithoutAnyRuleIsReadFromItsWriting) {
+  // A 1-bit scan of a light print can lose every rule of the table (train
+  // seeds 301 env0088#2, 304c env0040#1): the header's two titles and the
+  // codes written under them, one a row, place its 9 rows. The table's sides
+  // are not seen: the frame spans the writing, so only the rows' heights are
+  // compared. Upside down, the header is under the rows: turned, the same.
+  SheetAndBand sheet = sheet_and_table_band();
+  ASSERT_TRUE(sheet.whole.table_found);
+  const int erased = for_each_rule(
+      sheet.band, [&](int y) { sheet.band.row(y).setTo(255); },
+      [&](int x) { sheet.band.col(x).setTo(255); });
+  ASSERT_GE(erased, 14);  // 11 rules and 3 vertical rules
+  const SheetGeometry g = analyse(sheet.page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.kind, PageKind::Signatures);
+  EXPECT_EQ(g.rotation_deg, 0);
+  EXPECT_EQ(signed_count(g), 5);
+  EXPECT_LT(g.table_confidence, 1.0);  // no rule confirms the rows
+  expect_rows_at_heights_of(g, sheet.whole, 0.25);
+
+  cv::Mat turned;
+  cv::rotate(sheet.page, turned, cv::ROTATE_180);
+  const SheetGeometry t = analyse(turned);
+  ASSERT_TRUE(t.table_found) << t.reason;
+  EXPECT_EQ(t.rotation_deg, 180);
+  EXPECT_EQ(signed_count(t), 5);
+  for (int r = 0; r < kRowsPerSheet; ++r)
+    EXPECT_EQ(t.rows[r].is_signed, sheet.whole.rows[r].is_signed) << r + 1;
+}
+
+TEST(Geometry, TwoWrittenRowsWithoutRulesAreNoTable) {
+  // Two codes give one gap: not enough to know the rows' pitch, so the sheet
+  // is not read (the page-kind net sends it to review).
+  test::SheetSpec spec = sheet_with(2);
+  cv::Mat page = test::draw_sheet(spec);
+  const SheetGeometry whole = analyse(page);
+  ASSERT_TRUE(whole.table_found);
+  cv::Mat band = band_of(page, whole, below_table(whole));
+  ASSERT_GE(
+      for_each_rule(
+          band, [&](int y) { band.row(y).setTo(255); }, [&](int x) { band.col(x).setTo(255); }),
+      14);
+  EXPECT_FALSE(analyse(page).table_found);
+}
+
+TEST(Geometry, TwoTitlesOverALettersParagraphAreNoTable) {
+  // A letter's line of two titles far apart (a form's "Nom ... Adresse")
+  // over its paragraph: the paragraph's lines, closer than rows, fall
+  // between any rows a title line would start.
+  cv::Mat letter = test::draw_letter_page(150, true);
+  const int y = static_cast<int>(1.45 * 150);  // between the greeting and the paragraph
+  cv::putText(letter, "NOM", {200, y}, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0), 2);
+  cv::putText(letter, "ADRESSE", {800, y}, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0), 2);
+  const TableFrame f = find_writing_frame(letter < 128, 150);
+  EXPECT_FALSE(f.found);
+  EXPECT_EQ(f.reason, "codes_not_on_rows");  // the titles were seen
+  const SheetGeometry g = analyse(letter);
+  EXPECT_FALSE(g.table_found);
+  EXPECT_EQ(g.kind, PageKind::Other);
+}
+
 TEST(Geometry, RulesLeftAsOnePixelInTwelveAreStillRead) {
   // A 1-px rule through a 1-bit scanner: one pixel in 12 left on every rule
   // and vertical rule (at 300 DPI: a dot every 0.04 in). The faint rules'
