@@ -458,13 +458,33 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
                                        : "no rules in the ink's profile either");
     }
     // No rule of the table left at all: its header's words and the code
-    // lines under them place it.
-    if (!frame.found) {
-      TableFrame writing = find_writing_frame(ink, dpi);
-      spdlog::debug("table: from the writing alone: {}",
+    // lines under them place it, the page upright or upside down as its
+    // printed text stands (rows of writing taken the wrong way up can pass
+    // for a header over lines of codes). kTextUnsure: a vote this close to 0
+    // does not say.
+    constexpr double kTextUnsure = 0.05;
+    debug.write("table", "writing-ink", ink);
+    for (const bool upside_down : {false, true}) {
+      if (frame.found) break;
+      TableFrame writing = find_writing_frame(ink, dpi, upside_down);
+      if (writing.found) {
+        // The printed text around the table: the letter's end, the copy list.
+        const auto [lo, hi] = std::minmax({writing.corners[0].y, writing.corners[3].y});
+        const TextUpEstimate up =
+            estimate_text_up(ink, dpi, static_cast<int>(lo), static_cast<int>(std::ceil(hi)));
+        if ((upside_down ? up.vote : -up.vote) > kTextUnsure) {
+          spdlog::debug(
+              "table: from the writing alone, {}: found, but the printed text stands "
+              "the other way up ({:+.2f})",
+              upside_down ? "upside down" : "upright", up.vote);
+          continue;
+        }
+        frame = writing;
+      }
+      spdlog::debug("table: from the writing alone, {}: {}",
+                    upside_down ? "upside down" : "upright",
                     writing.found ? "the header's words over lines of codes on rows"
-                                  : "not found either (" + writing.reason + ")");
-      if (writing.found) frame = writing;
+                                  : "not found (" + writing.reason + ")");
     }
   }
   int rotation = qt.turn ? 90 : 0;

@@ -99,13 +99,16 @@ TableFrame find_outline_frame(const LineMasks& masks, double dpi, const TableSet
 // two titles far apart, the signatures' left of the page's middle and the
 // codes' right of it; under the codes' title, at least 3 lines of writing
 // lie on rows 9.5 to 20 mm apart, a header of 0.35 to 1.15 rows above the
-// first, and at most one line off the rows. Tried upright, then upside down
-// (top_gap_rows and bottom_gap_rows then say which end holds the header).
+// first, and at most one line off the rows. `upside_down`: looked for on the
+// page turned a half turn (top_gap_rows and bottom_gap_rows then say the
+// header is at the bottom as the page stands). A sheet's rows of writing
+// can pass for a header and lines under it when the page is taken the wrong
+// way up: the caller checks which way up its printed text is.
 // The frame has from_writing set, split_seen false, confidence 0.5. When not
-// found, its reason is "no_titles" (no such header line either way up) or
+// found, its reason is "no_titles" (no such header line) or
 // "codes_not_on_rows" (titles seen, the lines under them not on rows).
 // On a page whose text lines run horizontally; `dpi` its resolution.
-TableFrame find_writing_frame(const cv::Mat& ink, double dpi);
+TableFrame find_writing_frame(const cv::Mat& ink, double dpi, bool upside_down);
 
 // Whether the page's ink rows show a table's rules where the line masks see
 // none: a thin rule that a 1-bit scan left as scattered dots (too few to join

@@ -135,14 +135,18 @@ TableFrame frame_under(const cv::Mat& ink, const Band& header, const Phrase& lef
   std::vector<int> profile(h, 0);
   for (int y = header.bottom + 1; y < y_end; ++y)
     profile[y] = cv::countNonZero(ink(cv::Range(y, y + 1), cv::Range(x_codes, w)));
-  // A pixel row of a code's line holds a stroke or two; its line ends at a
-  // gap of kLineGapIn; a line holds a code's ink at least (kMinLineInkIn2:
-  // a stray pen dot holds less).
-  constexpr double kLineGapIn = 0.03, kMinLineInkIn2 = 0.008;
+  // A pixel row of a code's line holds a stroke or two, more than the dots
+  // of a rule down that a 1-bit scan left (kInkedShare of the column); its
+  // line ends at a gap of kLineGapIn. A line holds a code's ink at least
+  // (kMinLineInkIn2: a stray pen dot holds less) and is kMinLineIn tall (the
+  // dots of a rule across are a pixel row or two).
+  constexpr double kInkedShare = 0.01, kLineGapIn = 0.03, kMinLineInkIn2 = 0.008, kMinLineIn = 0.06;
   std::vector<Band> lines;
-  for (const Band& b : bands_of(profile, header.bottom + 1, y_end, 2,
+  for (const Band& b : bands_of(profile, header.bottom + 1, y_end,
+                                std::max(2, static_cast<int>(kInkedShare * (w - x_codes))),
                                 std::max(1, static_cast<int>(kLineGapIn * dpi)))) {
-    if (b.ink >= kMinLineInkIn2 * dpi * dpi) lines.push_back(b);
+    if (b.ink >= kMinLineInkIn2 * dpi * dpi && b.bottom - b.top + 1 >= kMinLineIn * dpi)
+      lines.push_back(b);
   }
   const RowFit fit = fit_rows(lines, header.center, min_pitch, max_pitch);
   frame.reason = "codes_not_on_rows";
@@ -192,6 +196,7 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
   // Words of a title are joined over kWordGapIn; the titles are kTitleGapIn
   // apart at least, each kTitleMinIn to kTitleMaxIn wide.
   constexpr double kWordGapIn = 0.25, kTitleGapIn = 0.8, kTitleMinIn = 0.3, kTitleMaxIn = 3.0;
+  constexpr double kSpeckIn = 0.1;
   const std::vector<Band> lines =
       bands_of(profile, 0, h, std::max(2, static_cast<int>(kInkedShare * w)),
                std::max(1, static_cast<int>(kLineGapIn * dpi)));
@@ -200,7 +205,9 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
   for (const Band& line : lines) {
     const double tall = (line.bottom - line.top + 1) / dpi;
     if (tall < kHeaderMinIn || tall > kHeaderMaxIn) continue;
-    const std::vector<Phrase> phrases = phrases_of(ink, line, static_cast<int>(kWordGapIn * dpi));
+    std::vector<Phrase> phrases = phrases_of(ink, line, static_cast<int>(kWordGapIn * dpi));
+    // Not the dots of a rule down crossing the line, nor a speck.
+    std::erase_if(phrases, [&](const Phrase& p) { return p.right - p.left + 1 < kSpeckIn * dpi; });
     if (phrases.size() != 2) continue;
     const Phrase &a = phrases[0], &b = phrases[1];
     auto wide = [&](const Phrase& p) { return (p.right - p.left + 1) / dpi; };
@@ -217,25 +224,23 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
 
 }  // namespace
 
-TableFrame find_writing_frame(const cv::Mat& ink, double dpi) {
-  // Without specks and the sheet's edge (a blob over a quarter of the page).
+TableFrame find_writing_frame(const cv::Mat& ink, double dpi, bool upside_down) {
+  // Without specks, the dots a 1-bit scan left of the rules (kSpeckIn2: a
+  // dot 0.03 in wide; a pen's stroke or a printed letter holds more) and the
+  // sheet's edge (a blob half the page wide or a quarter of it tall: a
+  // signature is neither).
+  constexpr double kSpeckIn2 = 0.001;
   const Components parts = find_components(ink);
-  const double min_area = std::max(3.0, 0.0004 * dpi * dpi);
-  const cv::Mat clean = parts.paint([&](int i) {
+  const double min_area = std::max(3.0, kSpeckIn2 * dpi * dpi);
+  cv::Mat clean = parts.paint([&](int i) {
     const Component& c = parts.items[i];
-    return c.area >= min_area && c.width() < ink.cols / 4 && c.height() < ink.rows / 4 ? 255 : 0;
+    return c.area >= min_area && c.width() < ink.cols / 2 && c.height() < ink.rows / 4 ? 255 : 0;
   });
-  const TableFrame upright = writing_frame_upright(clean, dpi);
-  if (upright.found) return upright;
+  if (!upside_down) return writing_frame_upright(clean, dpi);
   // Upside down: the header under the rows, its titles turned.
-  cv::Mat turned;
-  cv::rotate(clean, turned, cv::ROTATE_180);
-  TableFrame frame = writing_frame_upright(turned, dpi);
-  if (!frame.found) {
-    // Titles seen either way up say more than none.
-    if (upright.reason != "no_titles") frame.reason = upright.reason;
-    return frame;
-  }
+  cv::rotate(clean, clean, cv::ROTATE_180);
+  TableFrame frame = writing_frame_upright(clean, dpi);
+  if (!frame.found) return frame;
   const cv::Point2f far(static_cast<float>(ink.cols - 1), static_cast<float>(ink.rows - 1));
   const std::array<cv::Point2f, 4> c = frame.corners;
   for (int i = 0; i < 4; ++i) frame.corners[i] = far - c[(i + 2) % 4];
