@@ -40,8 +40,10 @@ MAX_SIDE = 1400  # phone photos: their nominal DPI is low but their frames are l
 # the angle of row 1's top edge (vs the truth's) in degrees.
 TOLERANCE = {"corner_rows": 0.25, "edge_deg": 0.3}
 # Without a rule, the table's sides are not seen: the frame spans the writing
-# (and the titles), so its corners lie up to half a row off the truth's sideways.
-TOLERANCE_OF = {"no_rules": {"corner_rows": 0.5, "edge_deg": 0.3}}
+# (and the titles), so its corners may lie up to a row off the truth's
+# sideways ("side_rows", along the rows; "corner_rows" is then across them).
+NO_SIDES = {"corner_rows": 0.25, "side_rows": 1.0, "edge_deg": 0.3}
+TOLERANCE_OF = {"no_rules": NO_SIDES, "bilevel": NO_SIDES}
 
 
 def notes(gen):

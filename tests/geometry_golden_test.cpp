@@ -77,10 +77,21 @@ std::vector<std::string> mismatches(const fs::path& dir) {
                                           g.rows[8].row.pts[2], g.rows[8].row.pts[3]};
   const double row_h = cv::norm(corners[3] - corners[0]) / kRowsPerSheet;
   const json& tol = want["tolerance"];
+  // With "side_rows", a corner's offset along the rows (sideways) has its own
+  // bound: a table whose sides are not seen spans its writing.
+  cv::Point2f along = corners[1] - corners[0];
+  along *= 1.0f / std::max(1e-6f, std::hypot(along.x, along.y));
   for (int k = 0; k < 4; ++k) {
-    const double off = cv::norm(got[k] - corners[k]) / row_h;
-    if (off > tol["corner_rows"].get<double>())
-      note("corner ", k, " found at ", got[k], ", truth ", corners[k], " (", off, " rows)");
+    const cv::Point2f off = got[k] - corners[k];
+    const double sideways = std::abs(off.dot(along)) / row_h;
+    const double across = std::abs(off.cross(along)) / row_h;
+    const bool wrong =
+        tol.contains("side_rows")
+            ? across > tol["corner_rows"].get<double>() || sideways > tol["side_rows"].get<double>()
+            : cv::norm(off) / row_h > tol["corner_rows"].get<double>();
+    if (wrong)
+      note("corner ", k, " found at ", got[k], ", truth ", corners[k], " (", across,
+           " rows across, ", sideways, " along)");
   }
   double d = std::abs(edge_angle(got[0], got[1]) - edge_angle(corners[0], corners[1]));
   d = std::min(d, 360 - d);
