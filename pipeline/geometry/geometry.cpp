@@ -607,9 +607,15 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       layout = rows_under_header(canon_ink, cm, std::nullopt, s.rows);
       spdlog::debug("rows: the table's {}; rows under the header's words {}",
                     frame.outline_only ? "outline alone" : "writing alone",
-                    layout.found ? "placed" : "not found either: no table");
-      // An outline (a frame from the writing) without a header's words under
-      // its top is no table seen.
+                    layout.found ? "placed" : "not found");
+      // A frame from the writing whose header's words run into row 1's
+      // writing (train seed 301 env0144#1): its rows as the code lines placed them.
+      if (!layout.found && frame.from_writing) {
+        layout = rows_below_header(canon_ink, frame.header_share);
+        spdlog::debug("rows: placed as the code lines' rows, the header {:.0f} % of the table",
+                      frame.header_share * 100);
+      }
+      // An outline without a header's words under its top is no table seen.
       if (!layout.found) frame.found = false;
     }
     cv::Mat rules;

@@ -200,6 +200,9 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks,
   return layout;
 }
 
+// Rows placed from the writing alone, no rule confirming them.
+constexpr double kWritingConfidence = 0.5;
+
 RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
                             std::optional<double> split_fraction, const RowSettings& s) {
   RowLayout layout;
@@ -280,10 +283,20 @@ RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
   for (double y : layout.boundaries)
     layout.matched += !rules.empty() && nearest(rules, y) <= s.match_tolerance * d;
   layout.split_x = split_fraction ? *split_fraction * w : split_in_writing(ink, layout);
-  constexpr double kWritingConfidence = 0.5;
   layout.found = true;
   layout.confidence = kWritingConfidence;
   layout.reason.clear();
+  return layout;
+}
+
+RowLayout rows_below_header(const cv::Mat& ink, double header_share) {
+  RowLayout layout;
+  const double top = std::clamp(header_share, 0.0, 0.5) * (ink.rows - 1);
+  const double d = (ink.rows - 1 - top) / 9;
+  for (int i = 0; i <= 9; ++i) layout.boundaries[i] = top + i * d;
+  layout.split_x = split_in_writing(ink, layout);
+  layout.found = true;
+  layout.confidence = kWritingConfidence;
   return layout;
 }
 

@@ -77,6 +77,9 @@ struct TableFrame {
   // code lines under them (find_writing_frame). Its rows are then placed as
   // an outline's are.
   bool from_writing = false;
+  // from_writing: the header's share of the frame's height (upright), as the
+  // code lines' rows place it.
+  double header_share = 0;
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).

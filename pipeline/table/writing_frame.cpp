@@ -64,6 +64,31 @@ std::vector<Phrase> phrases_of(const cv::Mat& ink, const Band& band, int join) {
   return phrases;
 }
 
+// The first pixel row of `band` holding ink between `p`'s ends.
+int ink_top(const cv::Mat& ink, const Band& band, const Phrase& p) {
+  for (int y = band.top; y <= band.bottom; ++y) {
+    if (cv::countNonZero(ink(cv::Range(y, y + 1), cv::Range(p.left, p.right + 1)))) return y;
+  }
+  return band.bottom;
+}
+
+// Whether the nearest line of `lines` above `line`, within `reach`, is a row
+// of writing under titles `a` and `b`'s columns: ink right of their gap's
+// middle half, none in it.
+bool written_row_above(const cv::Mat& ink, const std::vector<Band>& lines, const Band& line,
+                       const Phrase& a, const Phrase& b, double reach) {
+  const Band* above = nullptr;
+  for (const Band& l : lines) {
+    if (l.bottom < line.top && line.top - l.bottom <= reach) above = &l;
+  }
+  if (!above) return false;
+  const cv::Range rows(above->top, above->bottom + 1);
+  const int gap = b.left - a.right;
+  const cv::Range middle(a.right + gap / 4, b.left - gap / 4);
+  return cv::countNonZero(ink(rows, cv::Range(b.left - gap / 4, ink.cols))) > 0 &&
+         cv::countNonZero(ink(rows, middle)) == 0;
+}
+
 // The rows' pitch and first row's centre from the codes' lines under the header.
 struct RowFit {
   bool found = false;
@@ -176,6 +201,7 @@ TableFrame frame_under(const cv::Mat& ink, const Band& header, const Phrase& lef
   frame.split_seen = false;
   frame.split_fraction = 0.5;
   frame.top_gap_rows = header_h / d;
+  frame.header_share = (row1_top - top) / (bottom - top);
   frame.bottom_gap_rows = 1;
   constexpr double kWritingConfidence = 0.5;
   frame.confidence = kWritingConfidence;
@@ -190,16 +216,23 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
   for (int y = 0; y < h; ++y) profile[y] = cv::countNonZero(ink.row(y));
   // Text lines: a pixel row holding kInkedShare of the width, joined over
   // kLineGapIn. A header's words are kHeaderMin to kHeaderMax tall (9 to
-  // 16-point capitals, or a signature's loop touching them).
-  constexpr double kInkedShare = 0.003, kLineGapIn = 0.02;
+  // 16-point capitals, or a signature's loop touching them). When row 1's
+  // writing touches the titles (train seed 301 env0144#1), their line is
+  // told apart by its denser ink (kDenseShare: bold capitals hold more of a
+  // pixel row than a signature's strokes do).
+  constexpr double kInkedShare = 0.003, kDenseShare = 0.02, kLineGapIn = 0.02;
   constexpr double kHeaderMinIn = 0.05, kHeaderMaxIn = 0.4;
   // Words of a title are joined over kWordGapIn; the titles are kTitleGapIn
   // apart at least, each kTitleMinIn to kTitleMaxIn wide.
   constexpr double kWordGapIn = 0.25, kTitleGapIn = 0.8, kTitleMinIn = 0.3, kTitleMaxIn = 3.0;
   constexpr double kSpeckIn = 0.1;
-  const std::vector<Band> lines =
-      bands_of(profile, 0, h, std::max(2, static_cast<int>(kInkedShare * w)),
-               std::max(1, static_cast<int>(kLineGapIn * dpi)));
+  const int join = std::max(1, static_cast<int>(kLineGapIn * dpi));
+  const std::vector<Band> sparse =
+      bands_of(profile, 0, h, std::max(2, static_cast<int>(kInkedShare * w)), join);
+  std::vector<Band> lines = sparse;
+  for (const Band& b :
+       bands_of(profile, 0, h, std::max(2, static_cast<int>(kDenseShare * w)), join))
+    lines.push_back(b);
   TableFrame frame;
   frame.reason = "no_titles";
   for (const Band& line : lines) {
@@ -216,6 +249,15 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
       continue;
     // The signatures' title left of the middle, the codes' right of it.
     if ((a.left + a.right) / 2.0 > 0.6 * w || (b.left + b.right) / 2.0 < 0.45 * w) continue;
+    // Printed in one face, the titles' tops line up (kTopsIn); a signature's
+    // and a code's seldom do.
+    constexpr double kTopsIn = 0.05;
+    if (std::abs(ink_top(ink, line, a) - ink_top(ink, line, b)) > kTopsIn * dpi) continue;
+    // A row of writing has the titles' shape too: taken for the header when
+    // the titles' line was missed, it has a row of writing above it, with
+    // ink right of its gap and none in its middle (the letter's last line
+    // above the titles runs across it, or ends left of it).
+    if (written_row_above(ink, sparse, line, a, b, kMaxRowIn * dpi)) continue;
     frame = frame_under(ink, line, a, b, dpi);
     if (frame.found) return frame;
   }
