@@ -603,6 +603,28 @@ TEST(Geometry, ASheetWithoutAnyRuleIsReadFromItsWriting) {
     EXPECT_EQ(t.rows[r].is_signed, sheet.whole.rows[r].is_signed) << r + 1;
 }
 
+TEST(Geometry, TitlesThatRowOnesWritingRunsIntoStillPlaceTheRows) {
+  // Without rules, row 1's signature running up into the header's words
+  // (train seed 301 env0144#1): the titles' line is told apart by its denser
+  // ink, and the rows are placed where the code lines fall.
+  SheetAndBand sheet = sheet_and_table_band();
+  ASSERT_TRUE(sheet.whole.table_found);
+  ASSERT_GE(for_each_rule(
+                sheet.band, [&](int y) { sheet.band.row(y).setTo(255); },
+                [&](int x) { sheet.band.col(x).setTo(255); }),
+            14);
+  const test::TableLayout t = test::table_layout(sheet_with(5));
+  const int baseline = t.top + t.header_h - 12, row1_middle = t.top + t.header_h + t.row_h / 2;
+  // A tall loop from the titles' baseline down to row 1's middle, under "Signatures".
+  cv::ellipse(sheet.page, {t.left + 80, (baseline + row1_middle) / 2},
+              {25, (row1_middle - baseline) / 2}, 0, 0, 360, cv::Scalar(20), 3);
+  const SheetGeometry g = analyse(sheet.page);
+  ASSERT_TRUE(g.table_found) << g.reason;
+  EXPECT_EQ(g.rotation_deg, 0);
+  EXPECT_EQ(signed_count(g), 5);
+  expect_rows_at_heights_of(g, sheet.whole, 0.25);
+}
+
 TEST(Geometry, TwoWrittenRowsWithoutRulesAreNoTable) {
   // Two codes give one gap: not enough to know the rows' pitch, so the sheet
   // is not read (the page-kind net sends it to review).
