@@ -648,7 +648,7 @@ TEST(Geometry, TwoTitlesOverALettersParagraphAreNoTable) {
   const int y = static_cast<int>(1.45 * 150);  // between the greeting and the paragraph
   cv::putText(letter, "NOM", {200, y}, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0), 2);
   cv::putText(letter, "ADRESSE", {800, y}, cv::FONT_HERSHEY_SIMPLEX, 0.9, cv::Scalar(0), 2);
-  const TableFrame f = find_writing_frame(letter < 128, 150, false);
+  const TableFrame f = find_writing_frame(writing_ink(letter < 128, 150), 150, false);
   EXPECT_FALSE(f.found);
   EXPECT_EQ(f.reason, "codes_not_on_rows");  // the titles were seen
   const SheetGeometry g = analyse(letter);

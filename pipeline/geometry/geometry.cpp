@@ -463,10 +463,14 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
     // for a header over lines of codes). kTextUnsure: a vote this close to 0
     // does not say.
     constexpr double kTextUnsure = 0.05;
-    debug.write("table", "writing-ink", ink);
+    cv::Mat writing_alone;
+    if (!frame.found) {
+      writing_alone = writing_ink(ink, dpi);
+      debug.write("table", "writing-ink", writing_alone);
+    }
     for (const bool upside_down : {false, true}) {
       if (frame.found) break;
-      TableFrame writing = find_writing_frame(ink, dpi, upside_down);
+      TableFrame writing = find_writing_frame(writing_alone, dpi, upside_down);
       if (writing.found) {
         // The printed text around the table: the letter's end, the copy list.
         const auto [lo, hi] = std::minmax({writing.corners[0].y, writing.corners[3].y});

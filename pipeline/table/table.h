@@ -110,8 +110,14 @@ TableFrame find_outline_frame(const LineMasks& masks, double dpi, const TableSet
 // The frame has from_writing set, split_seen false, confidence 0.5. When not
 // found, its reason is "no_titles" (no such header line) or
 // "codes_not_on_rows" (titles seen, the lines under them not on rows).
-// On a page whose text lines run horizontally; `dpi` its resolution.
-TableFrame find_writing_frame(const cv::Mat& ink, double dpi, bool upside_down);
+// `writing`: writing_ink() of a page whose text lines run horizontally;
+// `dpi` its resolution.
+TableFrame find_writing_frame(const cv::Mat& writing, double dpi, bool upside_down);
+
+// The page's ink as find_writing_frame() reads it: without specks (the dots
+// a 1-bit scan left of the rules) and the sheet's edge. Made once for both
+// ways up.
+cv::Mat writing_ink(const cv::Mat& ink, double dpi);
 
 // Whether the page's ink rows show a table's rules where the line masks see
 // none: a thin rule that a 1-bit scan left as scattered dots (too few to join

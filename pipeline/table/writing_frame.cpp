@@ -266,7 +266,7 @@ TableFrame writing_frame_upright(const cv::Mat& ink, double dpi) {
 
 }  // namespace
 
-TableFrame find_writing_frame(const cv::Mat& ink, double dpi, bool upside_down) {
+cv::Mat writing_ink(const cv::Mat& ink, double dpi) {
   // Without specks, the dots a 1-bit scan left of the rules (kSpeckIn2: a
   // dot 0.03 in wide; a pen's stroke or a printed letter holds more) and the
   // sheet's edge (a blob half the page wide or a quarter of it tall: a
@@ -274,16 +274,20 @@ TableFrame find_writing_frame(const cv::Mat& ink, double dpi, bool upside_down) 
   constexpr double kSpeckIn2 = 0.001;
   const Components parts = find_components(ink);
   const double min_area = std::max(3.0, kSpeckIn2 * dpi * dpi);
-  cv::Mat clean = parts.paint([&](int i) {
+  return parts.paint([&](int i) {
     const Component& c = parts.items[i];
     return c.area >= min_area && c.width() < ink.cols / 2 && c.height() < ink.rows / 4 ? 255 : 0;
   });
-  if (!upside_down) return writing_frame_upright(clean, dpi);
+}
+
+TableFrame find_writing_frame(const cv::Mat& writing, double dpi, bool upside_down) {
+  if (!upside_down) return writing_frame_upright(writing, dpi);
   // Upside down: the header under the rows, its titles turned.
-  cv::rotate(clean, clean, cv::ROTATE_180);
-  TableFrame frame = writing_frame_upright(clean, dpi);
+  cv::Mat turned;
+  cv::rotate(writing, turned, cv::ROTATE_180);
+  TableFrame frame = writing_frame_upright(turned, dpi);
   if (!frame.found) return frame;
-  const cv::Point2f far(static_cast<float>(ink.cols - 1), static_cast<float>(ink.rows - 1));
+  const cv::Point2f far(static_cast<float>(writing.cols - 1), static_cast<float>(writing.rows - 1));
   const std::array<cv::Point2f, 4> c = frame.corners;
   for (int i = 0; i < 4; ++i) frame.corners[i] = far - c[(i + 2) % 4];
   std::swap(frame.top_gap_rows, frame.bottom_gap_rows);
