@@ -615,9 +615,8 @@ SheetGeometry analyze_page(const PageImage& page, const GeometrySettings& s, Deb
       // A frame from the writing whose header's words run into row 1's
       // writing (train seed 301 env0144#1): its rows as the code lines placed them.
       if (!layout.found && frame.from_writing) {
-        layout = rows_below_header(canon_ink, frame.header_share);
-        spdlog::debug("rows: placed as the code lines' rows, the header {:.0f} % of the table",
-                      frame.header_share * 100);
+        layout = rows_below_header(canon_ink, top_gap);
+        spdlog::debug("rows: placed as the code lines' rows, the header {:.2f} rows tall", top_gap);
       }
       // An outline without a header's words under its top is no table seen.
       if (!layout.found) frame.found = false;

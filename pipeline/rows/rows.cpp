@@ -200,9 +200,6 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks,
   return layout;
 }
 
-// Rows placed from the writing alone, no rule confirming them.
-constexpr double kWritingConfidence = 0.5;
-
 RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
                             std::optional<double> split_fraction, const RowSettings& s) {
   RowLayout layout;
@@ -241,11 +238,11 @@ RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
   // rows), and of them the middle of the widest run: a rule seen nowhere,
   // the writing is all that places the rows.
   auto spacing = [&](double header) { return (h - 1 - header) / 9.0; };
-  constexpr double kHeaderMinRows = 0.35, kHeaderMaxRows = 1.15, kBandRows = 0.05;
+  constexpr double kBandRows = 0.05;
   // A header r rows tall is r (h - 1) / (9 + r) pixels.
-  const int lo =
-      std::max(b + 2, static_cast<int>(std::ceil(kHeaderMinRows * (h - 1) / (9 + kHeaderMinRows))));
-  const int hi = static_cast<int>(kHeaderMaxRows * (h - 1) / (9 + kHeaderMaxRows));
+  const int lo = std::max(b + 2, static_cast<int>(std::ceil(kPlacedHeaderMinRows * (h - 1) /
+                                                            (9 + kPlacedHeaderMinRows))));
+  const int hi = static_cast<int>(kPlacedHeaderMaxRows * (h - 1) / (9 + kPlacedHeaderMaxRows));
   if (lo > hi) return layout;
   std::vector<int> crossed;
   for (int header = lo; header <= hi; ++header) {
@@ -284,19 +281,20 @@ RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
     layout.matched += !rules.empty() && nearest(rules, y) <= s.match_tolerance * d;
   layout.split_x = split_fraction ? *split_fraction * w : split_in_writing(ink, layout);
   layout.found = true;
-  layout.confidence = kWritingConfidence;
+  layout.confidence = kUnruledConfidence;
   layout.reason.clear();
   return layout;
 }
 
-RowLayout rows_below_header(const cv::Mat& ink, double header_share) {
+RowLayout rows_below_header(const cv::Mat& ink, double header_rows) {
   RowLayout layout;
-  const double top = std::clamp(header_share, 0.0, 0.5) * (ink.rows - 1);
+  const double header = std::max(0.0, header_rows);
+  const double top = header / (9 + header) * (ink.rows - 1);
   const double d = (ink.rows - 1 - top) / 9;
   for (int i = 0; i <= 9; ++i) layout.boundaries[i] = top + i * d;
   layout.split_x = split_in_writing(ink, layout);
   layout.found = true;
-  layout.confidence = kWritingConfidence;
+  layout.confidence = kUnruledConfidence;
   return layout;
 }
 

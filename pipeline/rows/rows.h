@@ -63,9 +63,10 @@ RowLayout find_rows(const cv::Mat& ink, const LineMasks& masks,
 RowLayout rows_under_header(const cv::Mat& ink, const LineMasks& masks,
                             std::optional<double> split_fraction, const RowSettings& settings);
 
-// The 9 rows of a table whose header is `header_share` of its height (a
-// frame placed from its writing: TableFrame::header_share), evenly spaced
-// below it; the split is the widest gap in the writing. Confidence 0.5.
-RowLayout rows_below_header(const cv::Mat& ink, double header_share);
+// The 9 rows of a table whose header is `header_rows` of a row tall (a frame
+// placed from its writing: TableFrame::top_gap_rows, the table upright),
+// evenly spaced below it; the split is the widest gap in the writing.
+// Confidence 0.5.
+RowLayout rows_below_header(const cv::Mat& ink, double header_rows);
 
 }  // namespace petiscan

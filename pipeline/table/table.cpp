@@ -889,7 +889,6 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
   if (best_area <= 0) return frame;
   // The split, the header's height and the rows are not seen: no vote on the
   // half turn from them, and rows read with less confidence than from rules.
-  constexpr double kOutlineConfidence = 0.5;
   frame.found = true;
   frame.outline_only = true;
   frame.ruled = true;
@@ -897,7 +896,7 @@ TableFrame outline_frame(const LineMasks& masks, const std::vector<Segment>& seg
   frame.split_fraction = 0.5;
   frame.split_seen = false;
   frame.top_gap_rows = frame.bottom_gap_rows = 1;
-  frame.confidence = kOutlineConfidence;
+  frame.confidence = kUnruledConfidence;
   return frame;
 }
 

@@ -49,6 +49,13 @@ enum class RuleStyle { Solid, Faint };
 LineMasks find_line_masks(const cv::Mat& ink, double dpi, const TableSettings& settings,
                           RuleStyle style = RuleStyle::Solid);
 
+// A header row placed from its words, no rule showing it (rows_under_header
+// in rows/rows.h, find_writing_frame): 0.35 to 1.15 of a data row tall.
+constexpr double kPlacedHeaderMinRows = 0.35, kPlacedHeaderMaxRows = 1.15;
+// Confidence of a frame or rows no rule confirms (an outline's rows, a
+// frame placed from the writing).
+constexpr double kUnruledConfidence = 0.5;
+
 struct TableFrame {
   bool found = false;
   double confidence = 0;
@@ -77,9 +84,6 @@ struct TableFrame {
   // code lines under them (find_writing_frame). Its rows are then placed as
   // an outline's are.
   bool from_writing = false;
-  // from_writing: the header's share of the frame's height (upright), as the
-  // code lines' rows place it.
-  double header_share = 0;
 };
 
 // On a page whose rules run horizontally (deskewed and quarter-turned).

@@ -17,9 +17,8 @@ namespace {
 // hand (a template printed at 90 % of 11 mm rows is 9.9 mm). Half or twice a
 // row's pitch falls outside, so a row's pitch is never taken for another.
 constexpr double kMinRowIn = 9.5 / 25.4, kMaxRowIn = 20.0 / 25.4;
-// The header row is 0.35 to 1.15 rows tall, its words in its middle
-// (as rows_under_header in rows/rows.h places it).
-constexpr double kHeaderMinRows = 0.35, kHeaderMaxRows = 1.15;
+// The header row (kPlacedHeaderMinRows to kPlacedHeaderMaxRows tall) holds
+// its words in its middle.
 
 struct Band {
   int top = 0, bottom = 0;  // pixel rows, inclusive
@@ -93,13 +92,13 @@ bool written_row_above(const cv::Mat& ink, const std::vector<Band>& lines, const
 struct RowFit {
   bool found = false;
   double first = 0, pitch = 0;  // centre of row 1, row height (pixels)
-  int rows = 0;                 // rows holding a line of the codes
 };
 
 // The code lines' centres lie on the rows' centres (a code is written in the
 // middle of its row); no line lies between two rows. Of the pitches and
 // header heights allowed, the one placing the most lines on distinct rows,
-// with none off them, and of those the closest fit.
+// with none off them, and of those the closest fit; found when that fit is
+// close enough (kMaxRms of a row).
 RowFit fit_rows(const std::vector<Band>& lines, double header_center, double min_pitch,
                 double max_pitch) {
   // A line's centre within kOnRow of a row's (a code's height wanders by 5 %
@@ -110,9 +109,10 @@ RowFit fit_rows(const std::vector<Band>& lines, double header_center, double min
   constexpr double kMaxRms = 0.12;
   RowFit best;
   double best_score = -1e9, best_err = 1e9;
+  int best_rows = 0;
   for (double d = min_pitch; d <= max_pitch; d += 0.25) {
-    const double c_lo = header_center + (kHeaderMinRows / 2 + 0.5) * d;
-    const double c_hi = header_center + (kHeaderMaxRows / 2 + 0.5) * d;
+    const double c_lo = header_center + (kPlacedHeaderMinRows / 2 + 0.5) * d;
+    const double c_hi = header_center + (kPlacedHeaderMaxRows / 2 + 0.5) * d;
     for (double c1 = c_lo; c1 <= c_hi; c1 += 0.5) {
       unsigned seen = 0;
       int off = 0;
@@ -134,12 +134,12 @@ RowFit fit_rows(const std::vector<Band>& lines, double header_center, double min
       if (score > best_score || (score == best_score && err < best_err)) {
         const int first_row = __builtin_ctz(seen), last_row = 31 - __builtin_clz(seen);
         if (last_row - first_row < kMinSpan) continue;
-        best_score = score, best_err = err;
-        best = {true, c1, d, rows};
-        if (std::sqrt(err / std::max(1, rows)) > kMaxRms) best.found = false;
+        best_score = score, best_err = err, best_rows = rows;
+        best = {true, c1, d};
       }
     }
   }
+  best.found = best.found && std::sqrt(best_err / std::max(1, best_rows)) <= kMaxRms;
   return best;
 }
 
@@ -155,8 +155,8 @@ TableFrame frame_under(const cv::Mat& ink, const Band& header, const Phrase& lef
   const int gap = right.left - left.right;
   const int x_codes = right.left - static_cast<int>(kCodesLeftOfTitle * gap);
   const double min_pitch = kMinRowIn * dpi, max_pitch = kMaxRowIn * dpi;
-  const int y_end =
-      std::min(h, static_cast<int>(header.center + (kHeaderMaxRows / 2 + 0.5 + 9) * max_pitch) + 1);
+  const int y_end = std::min(
+      h, static_cast<int>(header.center + (kPlacedHeaderMaxRows / 2 + 0.5 + 9) * max_pitch) + 1);
   std::vector<int> profile(h, 0);
   for (int y = header.bottom + 1; y < y_end; ++y)
     profile[y] = cv::countNonZero(ink(cv::Range(y, y + 1), cv::Range(x_codes, w)));
@@ -178,8 +178,8 @@ TableFrame frame_under(const cv::Mat& ink, const Band& header, const Phrase& lef
   if (!fit.found) return frame;
   const double d = fit.pitch, row1_top = fit.first - d / 2;
   // The header's words in its middle: it is as far above them as row 1's top is below.
-  const double header_h =
-      std::clamp(2 * (row1_top - header.center), kHeaderMinRows * d, kHeaderMaxRows * d);
+  const double header_h = std::clamp(2 * (row1_top - header.center), kPlacedHeaderMinRows * d,
+                                     kPlacedHeaderMaxRows * d);
   const double top = std::min(row1_top - header_h, header.top - 0.1 * d);
   const double bottom = row1_top + 9 * d;
   // Sideways: the header's words and the writing between top and bottom.
@@ -200,11 +200,10 @@ TableFrame frame_under(const cv::Mat& ink, const Band& header, const Phrase& lef
   frame.from_writing = true;
   frame.split_seen = false;
   frame.split_fraction = 0.5;
-  frame.top_gap_rows = header_h / d;
-  frame.header_share = (row1_top - top) / (bottom - top);
+  // The header as framed (above its words, at least 0.1 row).
+  frame.top_gap_rows = (row1_top - top) / d;
   frame.bottom_gap_rows = 1;
-  constexpr double kWritingConfidence = 0.5;
-  frame.confidence = kWritingConfidence;
+  frame.confidence = kUnruledConfidence;
   return frame;
 }
 
