@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
     std::cerr << usage;
     return argc >= 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") ? 0 : 2;
   }
+  petiscan::keep_page_buffers_in_heap();  // as petiscan scan does
   const fs::path dir = argv[1];
   if (!fs::is_regular_file(dir / "truth.json")) {
     std::cerr << "petiscan-geometry-eval: " << (dir / "truth.json").string()
