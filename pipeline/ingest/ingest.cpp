@@ -519,9 +519,10 @@ PageImage load_page(const fs::path& path, const ProbedFile& probed, int page_no,
 }
 
 void keep_page_buffers_in_heap() {
-  // A page fault costs this project's virtual machine about 16 us: a fresh
+  // A page fault costs this project's virtual machine 11-16 us: a fresh
   // 34 MB buffer (an RGB TIFF page as Leptonica holds it, 4 bytes a pixel)
-  // took 134 ms to fault in, against 7 ms to write over one already there.
+  // takes 93-134 ms to fault in, against 5-7 ms to write over one already
+  // there (malloc, memset, free, 20 times; quiet and busy machine).
   // So no page buffer may be a fresh mapping:
   // - none is mapped on its own (M_MMAP_MAX 0): glibc maps anything over
   //   M_MMAP_THRESHOLD, which cannot be set above 32 MB;
