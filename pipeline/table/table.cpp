@@ -608,37 +608,37 @@ TableFrame frame_of_family(std::vector<Segment> best, const LineMasks& masks,
   }
   // kSpacingTolerance: rows are printed evenly; 15 % covers perspective.
   constexpr double kSpacingTolerance = 0.15;
-  // A stroke along the run's end is no rule: off the row spacing from the
-  // rule next to it, and far less inked than the table's rules (train seed
-  // 305 env0048.pdf#4, a phone photo: a signature's underline 0.6 row under
-  // the eighth rule, half as inked, made the frame's bottom edge and left the
-  // bottom rule out). A header's rule is as inked as the others: it stays.
+  auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
+  // A stroke in the split's run is no rule: off the row spacing from the
+  // rules on both sides, and far less inked than the table's rules (train
+  // seed 305 env0048.pdf#4, a phone photo: a signature's underline 0.6 row
+  // under the eighth rule, half as inked, made the frame's bottom edge and
+  // left the bottom rule out). A header's rule is as inked as the others: it
+  // stays. Dropped, not only left out: the rule past it is then looked at, and
+  // it no longer counts towards kMaxRules (train seed 117 env0036.pdf#1: a
+  // stroke between two rules a row apart, another under the last one, and
+  // the bottom rule a row under that).
   auto off_spacing = [&](double rows) {
     return std::abs(rows - std::round(rows)) > kSpacingTolerance || rows < 1 - kSpacingTolerance;
   };
-  auto faint_stroke = [&](size_t i) {
-    int most = 0;
+  if (first < last) {
+    int most = 0;  // the best-inked rule's inked width (a stroke dropped is never it)
     for (size_t k = first; k <= last; ++k) most = std::max(most, best[k].covered);
     constexpr double kRuleInk = 0.75;
-    return best[i].covered < kRuleInk * most;
-  };
-  // Dropped, not only left out: the rule past it is then looked at (train
-  // seed 117 env0036.pdf#1: a stroke between two rules a row apart, another
-  // under the last one, and the bottom rule a row under that).
-  for (size_t i = first; i <= last && last > first && last < best.size();) {
-    const bool off_before = i == first || off_spacing((best[i].y - best[i - 1].y) / row_gap);
-    const bool off_after = i == last || off_spacing((best[i + 1].y - best[i].y) / row_gap);
-    if (off_before && off_after && faint_stroke(i)) {
-      best.erase(best.begin() + static_cast<long>(i));
-      --last;
-    } else {
-      ++i;
+    for (size_t i = first; i <= last && first < last;) {
+      const bool off_before = i == first || off_spacing(gap_rows(i - 1));
+      const bool off_after = i == last || off_spacing(gap_rows(i));
+      if (off_before && off_after && best[i].covered < kRuleInk * most) {
+        best.erase(best.begin() + static_cast<long>(i));
+        --last;
+      } else {
+        ++i;
+      }
     }
   }
   // The split itself may be broken (a faint print, a fold) short of the outer
   // rules: a rule just past its run is still the table's when it keeps the
   // row spacing (below: a data row; above: the header, 0.35-1.15 rows).
-  auto gap_rows = [&](size_t i) { return (best[i + 1].y - best[i].y) / row_gap; };
   while (first < best.size() && last + 1 < best.size() && last - first + 1 < kMaxRules &&
          std::abs(gap_rows(last) - 1) <= kSpacingTolerance) {
     ++last;
